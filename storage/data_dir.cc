@@ -1,0 +1,36 @@
+#include "storage/data_dir.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace millstream::storage {
+
+std::string TopicsRoot(const std::string& data_dir) { return io::JoinPath(data_dir, "topics"); }
+
+std::string PartitionPath(const std::string& data_dir, const std::string& topic, int32_t partition) {
+  return io::JoinPath(io::JoinPath(TopicsRoot(data_dir), topic), std::to_string(partition));
+}
+
+Result<std::vector<PartitionDir>> ListPartitions(io::FileSystem& fs, const std::string& data_dir) {
+  std::vector<PartitionDir> out;
+  std::string root = TopicsRoot(data_dir);
+  ASSIGN_OR_RETURN(bool exists, fs.Exists(root));
+  if (!exists) return out;
+  ASSIGN_OR_RETURN(std::vector<std::string> topics, fs.List(root));
+  for (const std::string& topic : topics) {
+    Result<std::vector<std::string>> parts = fs.List(io::JoinPath(root, topic));
+    if (!parts.ok()) continue;  // a stray file, not a topic directory
+    for (const std::string& name : *parts) {
+      int32_t partition = 0;
+      auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), partition);
+      if (ec != std::errc() || ptr != name.data() + name.size() || partition < 0) continue;
+      out.push_back({topic, partition, PartitionPath(data_dir, topic, partition)});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const PartitionDir& a, const PartitionDir& b) {
+    return a.topic != b.topic ? a.topic < b.topic : a.partition < b.partition;
+  });
+  return out;
+}
+
+}  // namespace millstream::storage

@@ -1,0 +1,25 @@
+// The layout of a data directory: DIR/topics/<topic>/<partition>/ holds one
+// partition log (docs/storage-format.md, "Data directory").
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "storage/io/file_system.h"
+
+namespace millstream::storage {
+
+struct PartitionDir {
+  std::string topic;
+  int32_t partition = 0;
+  std::string path;
+};
+
+std::string TopicsRoot(const std::string& data_dir);
+std::string PartitionPath(const std::string& data_dir, const std::string& topic, int32_t partition);
+// Every partition directory under `data_dir`, sorted by topic and partition.
+// Entries whose names are not partition numbers are skipped.
+Result<std::vector<PartitionDir>> ListPartitions(io::FileSystem& fs, const std::string& data_dir);
+
+}  // namespace millstream::storage

@@ -1,0 +1,184 @@
+// PartitionLog: the append-only log of one partition, a directory of segments
+// (docs/storage-format.md). It validates and appends Kafka RecordBatch v2 batches,
+// assigns offsets, makes them durable with group commit, serves reads by offset
+// and by timestamp, rolls and seals segments, applies retention, and recovers
+// after a crash by scanning only the tail after the last durable index point.
+//
+// Durability (the words of STYLE.md): Append() returns when the batch is
+// *appended*; WaitWritten() when its write completed; WaitDurable() when an
+// fdatasync covering it completed. Readers see *written* batches only.
+//
+// Threading: one shard thread owns the log and its EventLoop; every call comes
+// from that thread. Lifecycle: Open() (recovers) → Append/Read/... → Close()
+// (drains, syncs and persists the indexes, so the next Open() scans nothing).
+#pragma once
+
+#include <coroutine>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/event_loop.h"
+#include "base/status.h"
+#include "base/task.h"
+#include "storage/io/file_system.h"
+#include "storage/record_batch.h"
+#include "storage/segment.h"
+#include "storage/segment_appender.h"
+
+namespace millstream::storage {
+
+struct LogConfig {
+  uint64_t segment_bytes = 1ull << 30;          // roll when the active segment would pass this
+  int64_t segment_ms = 7ll * 24 * 3600 * 1000;  // roll a segment older than this
+  uint32_t index_interval_bytes = 4096;         // log bytes between offset index entries
+  size_t write_buffer_bytes = 8u << 20;         // each of the appender's two buffers
+  // Durable bytes between persisted index points of the active segment: the most
+  // a recovery after a crash has to scan.
+  uint64_t index_checkpoint_bytes = 64ull << 20;
+  bool direct_io = true;  // O_DIRECT writes (falls back to buffered where unsupported)
+};
+
+struct RetentionPolicy {
+  int64_t retention_bytes = -1;  // keep at most this many log bytes; -1 = no limit
+  int64_t retention_ms = -1;     // delete segments whose newest record is older; -1 = keep
+};
+
+// Returns true when the sealed segment must be kept (a pinned checkpoint holds it).
+using RetentionPin = std::function<bool(const SegmentStats&)>;
+
+struct AppendInfo {
+  Offset base_offset;
+  Offset last_offset;
+  TimestampMs max_timestamp;
+};
+
+// What recovery found: every problem with its file and byte position.
+struct RecoveryReport {
+  int segments = 0;
+  int indexes_rebuilt = 0;
+  uint64_t bytes_scanned = 0;
+  uint64_t torn_bytes_truncated = 0;
+  std::vector<std::string> problems;  // "corruption in <file> at byte <pos>: <why>"
+};
+
+// Whole batches read from the log.
+struct ReadResult {
+  std::vector<std::byte> bytes;  // zero or more complete batches
+  Offset next_offset;            // offset after the last batch returned
+};
+
+class PartitionLog : private SegmentAppender::Listener {
+ public:
+  // Opens (creating if needed) the log in `dir` and recovers it. `fs`, `loop` and
+  // `clock` are borrowed and must outlive the log. The report receives what
+  // recovery found; interior corruption is reported there and does not fail Open.
+  static Task<Result<std::unique_ptr<PartitionLog>>> Open(io::FileSystem& fs, EventLoop& loop,
+                                                          const Clock& clock, std::string dir,
+                                                          LogConfig config,
+                                                          RecoveryReport* report);
+  ~PartitionLog();
+
+  // Validates `batch` (ValidateBatch), assigns its offsets (rewriting baseOffset in
+  // place) and appends it. Waits only when the write buffer is full or a segment
+  // rolls. Errors: Corruption (invalid batch, nothing appended), InvalidArgument
+  // (batch larger than the write buffer), NoSpace (a new segment could not be
+  // allocated), IoError (the log failed; reopen to recover).
+  Task<Result<AppendInfo>> Append(MutableBytes batch);
+  // Waits until every offset up to `last` is written / durable. An error means the
+  // batch was dropped (it will never be readable) or the log failed.
+  Task<Status> WaitWritten(Offset last);
+  Task<Status> WaitDurable(Offset last);
+
+  // Whole written batches starting with the one that holds `from` (or the first
+  // after it), up to `max_bytes` but always at least one batch. OutOfRange when
+  // `from` is below the log start or above the written end.
+  Task<Result<ReadResult>> Read(Offset from, size_t max_bytes);
+  // The base offset of the first written batch whose maxTimestamp >= ts, or the
+  // written end offset when none is (Kafka's ListOffsets answers with the latter).
+  Task<Result<Offset>> LookupTimestamp(TimestampMs ts);
+
+  // Seals the active segment and starts a new one (waits for the data to be durable).
+  Task<Status> Roll();
+  // Deletes the oldest sealed segments while the policy says so and `pin` allows;
+  // never the active segment. Returns the number of segments deleted.
+  Task<Result<int>> ApplyRetention(const RetentionPolicy& policy, const RetentionPin& pin);
+  // Drains, syncs, persists the indexes. The log accepts nothing afterwards.
+  Task<Status> Close();
+
+  Offset log_start_offset() const;
+  Offset next_offset() const { return next_offset_; }            // after the last appended
+  Offset written_end_offset() const { return written_next_; }    // after the last written
+  Offset durable_end_offset() const { return durable_next_; }    // after the last durable
+  uint64_t size_bytes() const;
+  size_t segment_count() const { return segments_.size(); }
+  std::vector<SegmentStats> SegmentStatsList() const;
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct PendingBatch {
+    BatchHeader header;
+    FilePos pos;  // in the active segment
+  };
+  struct OffsetWaiter {
+    std::coroutine_handle<> handle;
+    Status result;
+  };
+
+  PartitionLog(io::FileSystem& fs, EventLoop& loop, const Clock& clock, std::string dir,
+               LogConfig config);
+
+  // Recovery (log_recovery.cc).
+  Task<Status> Recover(RecoveryReport& report);
+  Task<Status> LoadSealedSegment(const SegmentHandle& segment, RecoveryReport& report);
+  Task<Result<bool>> ScanSegment(const SegmentHandle& segment, FilePos from, bool is_last,
+                                 RecoveryReport& report);
+  Task<Status> OpenActive(const SegmentHandle& segment);
+  Task<Status> ZeroTail(const SegmentHandle& segment, FilePos from);
+
+  // Segment life cycle (partition_log.cc).
+  Task<Status> CreateActive(Offset base);
+  Task<Status> Seal(const SegmentHandle& segment);
+  Task<Status> PersistIndex(const SegmentHandle& segment);
+  bool NeedsRoll(size_t batch_size) const;
+  Task<Status> WaitOffset(Offset last, bool durable);
+  SegmentHandle FindSegment(Offset offset) const;
+
+  // SegmentAppender::Listener
+  void OnWritten(FilePos from, ConstBytes bytes) override;
+  void OnDurable(FilePos end) override;
+  void OnWriteFailed(FilePos written_end, const Status& status) override;
+  void OnFailed(const Status& status) override;
+  void WakeWaiters(std::multimap<Offset, OffsetWaiter*>& waiters, Offset next,
+                   const Status& result);
+
+  io::FileSystem& fs_;
+  EventLoop& loop_;
+  const Clock& clock_;
+  std::string dir_;
+  LogConfig config_;
+
+  std::map<Offset, SegmentHandle> segments_;  // by base offset; the last one is active
+  SegmentHandle active_;
+  std::unique_ptr<io::File> active_file_;
+  std::unique_ptr<SegmentAppender> appender_;
+
+  Offset next_offset_;     // next offset to assign
+  Offset written_next_;    // every offset below is written
+  Offset durable_next_;    // every offset below is durable
+  std::deque<PendingBatch> pending_;          // appended, not yet written
+  std::deque<PendingBatch> written_pending_;  // written, not yet durable
+  std::multimap<Offset, OffsetWaiter*> written_waiters_;
+  std::multimap<Offset, OffsetWaiter*> durable_waiters_;
+  uint64_t durable_since_index_ = 0;
+  bool index_persist_running_ = false;
+  bool rolling_ = false;
+  bool closed_ = false;
+  std::deque<std::coroutine_handle<>> roll_waiters_;
+};
+
+}  // namespace millstream::storage

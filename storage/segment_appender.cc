@@ -1,0 +1,161 @@
+#include "storage/segment_appender.h"
+
+#include <cstring>
+
+namespace millstream::storage {
+
+namespace {
+
+// Suspends the caller into a wait list; whoever drains the list resumes it.
+struct WaitIn {
+  std::deque<std::coroutine_handle<>>& list;
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const { list.push_back(h); }
+  void await_resume() const noexcept {}
+};
+
+}  // namespace
+
+SegmentAppender::SegmentAppender(EventLoop& loop, io::File& file, FilePos end, ConstBytes tail,
+                                 size_t buffer_bytes, Listener& listener)
+    : loop_(loop),
+      file_(file),
+      listener_(listener),
+      buf_pos_(AlignDown(end.value(), kIoAlignment)),
+      written_end_(end),
+      durable_end_(end),
+      sync_requested_(end) {
+  size_t size = AlignUp(std::max(buffer_bytes, 4 * kIoAlignment), kIoAlignment);
+  buffers_[0] = AlignedBuffer(size);
+  buffers_[1] = AlignedBuffer(size);
+  MS_CHECK(tail.size() == end.value() - buf_pos_.value());
+  if (!tail.empty()) std::memcpy(buffers_[0].data(), tail.data(), tail.size());
+  buf_len_ = tail.size();
+}
+
+void SegmentAppender::Append(ConstBytes bytes) {
+  MS_CHECK(HasRoom(bytes.size()) && failed_.ok());
+  std::memcpy(buffers_[active_].data() + buf_len_, bytes.data(), bytes.size());
+  buf_len_ += bytes.size();
+  Kick();
+}
+
+void SegmentAppender::RequestSync(FilePos end) {
+  if (end > sync_requested_) sync_requested_ = end;
+  Kick();
+}
+
+void SegmentAppender::Kick() {
+  if (flushing_ || !failed_.ok()) return;
+  if (!HasUnwritten() && !WantsSync()) return;
+  flushing_ = true;
+  loop_.Spawn(FlushLoop());
+}
+
+Task<void> SegmentAppender::WaitForRoom() {
+  if (flushing_) co_await WaitIn{idle_waiters_};
+}
+
+Task<Status> SegmentAppender::Drain(bool sync) {
+  if (sync) RequestSync(end());
+  Kick();
+  while (failed_.ok() && (flushing_ || HasUnwritten() || (sync && WantsSync()))) {
+    co_await WaitIn{idle_waiters_};
+  }
+  co_return failed_;
+}
+
+void SegmentAppender::WakeAll(std::deque<std::coroutine_handle<>>& waiters) {
+  while (!waiters.empty()) {
+    loop_.Post(waiters.front());
+    waiters.pop_front();
+  }
+}
+
+Task<void> SegmentAppender::FlushLoop() {
+  while (failed_.ok() && (HasUnwritten() || WantsSync())) {
+    bool sync = WantsSync();
+    if (!HasUnwritten()) {
+      FilePos target = written_end_;
+      Status synced = co_await file_.DataSync();
+      if (!synced.ok()) {
+        failed_ = synced.WithContext("fdatasync " + file_.path());
+        listener_.OnFailed(failed_);
+        break;
+      }
+      durable_end_ = target;
+      listener_.OnDurable(durable_end_);
+      continue;
+    }
+    // Take the active buffer for this flush; appends meanwhile go to the other one,
+    // which starts with a copy of the partial last page.
+    int taken_index = active_;
+    AlignedBuffer& taken = buffers_[taken_index];
+    FilePos pos = buf_pos_;
+    size_t len = buf_len_;
+    size_t aligned_len = AlignUp(len, kIoAlignment);
+    std::memset(taken.data() + len, 0, aligned_len - len);
+    size_t keep_from = AlignDown(len, kIoAlignment);
+    active_ = 1 - taken_index;
+    std::memcpy(buffers_[active_].data(), taken.data() + keep_from, len - keep_from);
+    buf_pos_ = pos + keep_from;
+    buf_len_ = len - keep_from;
+
+    Status status = co_await WriteTaken(taken, pos, aligned_len, sync);
+    if (!status.ok()) {
+      // A failed linked sync lands here too: with O_DIRECT the bytes went to the
+      // device, so dropping them and writing the same positions again later is safe.
+      RollBack(taken, pos, status);
+      continue;  // nothing is unwritten now; a sync still owed to written bytes runs next
+    }
+    FilePos new_end = pos + len;
+    FilePos old_end = written_end_;
+    written_end_ = new_end;
+    listener_.OnWritten(old_end, ConstBytes(taken.data() + (old_end - pos), new_end - old_end));
+    if (sync) {
+      durable_end_ = new_end;
+      listener_.OnDurable(durable_end_);
+    }
+    WakeAll(idle_waiters_);
+  }
+  flushing_ = false;
+  WakeAll(idle_waiters_);
+}
+
+// Writes `aligned_len` bytes of `buffer` at `pos`, with a linked sync when asked.
+// Returns the first error of the write or the sync.
+Task<Status> SegmentAppender::WriteTaken(AlignedBuffer& buffer, FilePos pos, size_t aligned_len,
+                                         bool sync) {
+  ConstBytes pieces[1] = {ConstBytes(buffer.data(), aligned_len)};
+  // Two statements, not ?: with co_await, which GCC 12 miscompiles.
+  Result<size_t> n = IoError("not written");
+  if (sync) {
+    n = co_await file_.WriteThenSync(pos, pieces);
+  } else {
+    n = co_await file_.Write(pos, pieces);
+  }
+  if (!n.ok()) co_return n.status().WithContext("write " + file_.path());
+  if (*n == aligned_len) co_return Status::Ok();
+  // Short write: finish it (the linked sync was cancelled), then sync on its own.
+  Status rest = co_await io::WriteFully(file_, pos + *n, pieces[0].subspan(*n));
+  if (!rest.ok()) co_return rest.WithContext("write " + file_.path());
+  if (!sync) co_return Status::Ok();
+  Status synced = co_await file_.DataSync();
+  co_return synced.WithContext("fdatasync " + file_.path());
+}
+
+void SegmentAppender::RollBack(AlignedBuffer& taken, FilePos taken_pos, const Status& status) {
+  // Everything after written_end_ is dropped: rebuild the active buffer so that it
+  // holds [AlignDown(written_end_), written_end_), which `taken` still has because
+  // taken_pos == AlignDown(written_end_) (each flush starts at the previous end's page).
+  MS_CHECK(taken_pos.value() == AlignDown(written_end_.value(), kIoAlignment));
+  size_t keep = written_end_ - taken_pos;
+  std::memcpy(buffers_[active_].data(), taken.data(), keep);
+  buf_pos_ = taken_pos;
+  buf_len_ = keep;
+  // Written bytes that waited for a sync still get one.
+  sync_requested_ = std::min(sync_requested_, written_end_);
+  listener_.OnWriteFailed(written_end_, status);
+}
+
+}  // namespace millstream::storage

@@ -1,0 +1,17 @@
+// The verbs of the `millstream` executable. Each Register* adds one subcommand to
+// the CLI11 app and returns a function that runs it once parsing succeeded; the
+// function returns the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace millstream::tools {
+
+using CommandRunner = std::function<int()>;
+
+CommandRunner RegisterServe(CLI::App& app);
+CommandRunner RegisterVerify(CLI::App& app);
+CommandRunner RegisterDump(CLI::App& app);
+
+}  // namespace millstream::tools
