@@ -174,7 +174,7 @@ void PartitionLog::OnDurable(FilePos end) {
   // A persisted index may only describe durable bytes: snapshot it when nothing
   // written is still waiting for a sync.
   if (durable_since_index_ >= config_.index_checkpoint_bytes && written_pending_.empty() &&
-      !index_persist_running_ && !rolling_) {
+      !index_persist_running_ && !rolling_ && !closed_) {
     durable_since_index_ = 0;
     index_persist_running_ = true;
     loop_.Spawn([](PartitionLog* log, SegmentHandle segment) -> Task<void> {
@@ -182,6 +182,10 @@ void PartitionLog::OnDurable(FilePos end) {
       // A failed index write costs only a longer scan at the next recovery.
       s.IgnoreError();
       log->index_persist_running_ = false;
+      while (!log->index_waiters_.empty()) {
+        log->loop_.Post(log->index_waiters_.front());
+        log->index_waiters_.pop_front();
+      }
     }(this, active_));
   }
 }
@@ -313,6 +317,8 @@ Task<Status> PartitionLog::Roll() {
   if (rolling_) co_return Status::Ok();
   rolling_ = true;
   Status status = co_await appender_->Drain(/*sync=*/true);
+  // An index checkpoint of this segment in flight would race the seal's own.
+  while (index_persist_running_) co_await WaitIn{index_waiters_};
   if (status.ok() && !active_->stats().empty()) {
     // Create the next segment first: if the disk is full the active one stays as it
     // was and appends fail with NoSpace until space returns.
@@ -380,17 +386,21 @@ Task<Status> PartitionLog::Seal(const SegmentHandle& segment) {
 
 Task<Status> PartitionLog::PersistIndex(const SegmentHandle& segment) {
   PersistedIndex index = segment->ToPersistedIndex();
-  // Offset index last: recovery trusts the pair only when both agree.
-  for (auto [extension, bytes] :
-       {std::pair{kTimeIndexExtension, EncodeTimeIndex(index)},
-        std::pair{kIndexExtension, EncodeOffsetIndex(index)}}) {
-    std::string path = segment->PathOf(extension);
-    std::string tmp = path + std::string(kTempSuffix);
+  // Both files are made durable under temporary names first and then renamed back
+  // to back, so that a kill leaves the old pair or the new pair, and only a power
+  // loss between the two renames leaves a mismatch (which costs a full scan).
+  std::pair<std::string_view, std::vector<std::byte>> files[] = {
+      {kTimeIndexExtension, EncodeTimeIndex(index)}, {kIndexExtension, EncodeOffsetIndex(index)}};
+  for (const auto& [extension, bytes] : files) {
+    std::string tmp = segment->PathOf(extension) + std::string(kTempSuffix);
     Result<std::unique_ptr<io::File>> file = fs_.Open(tmp, {.create = true});
     if (!file.ok()) co_return file.status();
     CO_RETURN_IF_ERROR((*file)->Truncate(0));
     CO_RETURN_IF_ERROR(co_await io::WriteFullyThenSync(**file, FilePos(0), bytes));
-    CO_RETURN_IF_ERROR(fs_.Rename(tmp, path));
+  }
+  for (const auto& [extension, bytes] : files) {
+    std::string path = segment->PathOf(extension);
+    CO_RETURN_IF_ERROR(fs_.Rename(path + std::string(kTempSuffix), path));
   }
   co_return Status::Ok();
 }
@@ -429,6 +439,8 @@ Task<Status> PartitionLog::Close() {
   while (rolling_) co_await WaitIn{roll_waiters_};
   closed_ = true;
   Status drained = co_await appender_->Drain(/*sync=*/true);
+  // A checkpoint of the index may still be on its way; ours must be the last.
+  while (index_persist_running_) co_await WaitIn{index_waiters_};
   if (!drained.ok()) co_return drained;
   co_return co_await PersistIndex(active_);
 }

@@ -179,6 +179,7 @@ class PartitionLog : private SegmentAppender::Listener {
   bool rolling_ = false;
   bool closed_ = false;
   std::deque<std::coroutine_handle<>> roll_waiters_;
+  std::deque<std::coroutine_handle<>> index_waiters_;  // wait for an index checkpoint
 };
 
 }  // namespace millstream::storage
