@@ -191,7 +191,11 @@ TYPED_TEST(PartitionLogTest, IndexCheckpointsKeepUpWithConcurrentProducers) {
   }
   this->log_.reset();
   this->Open();
-  EXPECT_LT(this->report_.bytes_scanned, 2u * 64 * 1024 + 16 * 4096);
+  // In memory a checkpoint completes at once, so the bound is tight: one interval
+  // plus one batch per producer. On a disk, appends go on while a checkpoint's
+  // fdatasyncs run, so only "a checkpoint was used" is certain.
+  uint64_t bound = TypeParam::kCanCrash ? 2u * 64 * 1024 + 16 * 4096 : this->log_->size_bytes();
+  EXPECT_LT(this->report_.bytes_scanned, bound);
   EXPECT_EQ(this->Values().size(), 800u);
 }
 
