@@ -46,20 +46,36 @@ void SegmentAppender::RequestSync(FilePos end) {
 }
 
 void SegmentAppender::Kick() {
-  if (flushing_ || !failed_.ok()) return;
+  if (flushing_ || kick_scheduled_ || !failed_.ok()) return;
   if (!HasUnwritten() && !WantsSync()) return;
+  // The flush starts on the next loop turn, not now: every append and every wait
+  // for durability made in this turn is then known, so the first write already
+  // carries its linked fdatasync (group commit from the very first batch).
+  kick_scheduled_ = true;
+  loop_.Spawn(StartFlush());
+}
+
+Task<void> SegmentAppender::StartFlush() {
+  co_await loop_.Yield();
+  kick_scheduled_ = false;
+  if (flushing_ || !failed_.ok() || (!HasUnwritten() && !WantsSync())) {
+    WakeAll(idle_waiters_);
+    co_return;
+  }
   flushing_ = true;
-  loop_.Spawn(FlushLoop());
+  co_await FlushLoop();
 }
 
 Task<void> SegmentAppender::WaitForRoom() {
-  if (flushing_) co_await WaitIn{idle_waiters_};
+  if (!failed_.ok()) co_return;
+  Kick();
+  if (flushing_ || kick_scheduled_) co_await WaitIn{idle_waiters_};
 }
 
 Task<Status> SegmentAppender::Drain(bool sync) {
   if (sync) RequestSync(end());
   Kick();
-  while (failed_.ok() && (flushing_ || HasUnwritten() || (sync && WantsSync()))) {
+  while (failed_.ok() && (flushing_ || kick_scheduled_ || HasUnwritten() || (sync && WantsSync()))) {
     co_await WaitIn{idle_waiters_};
   }
   co_return failed_;

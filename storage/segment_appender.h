@@ -71,7 +71,8 @@ class SegmentAppender {
   bool HasRoom(size_t size) const { return buf_len_ + size <= buffers_[0].size(); }
   // The largest batch that can ever be appended.
   size_t max_append() const { return buffers_[0].size() - kIoAlignment; }
-  // Waits until the flush in flight (if any) completed and freed its buffer.
+  // Starts a flush if none runs and waits until the one in flight completed and
+  // freed its buffer (or the appender failed).
   Task<void> WaitForRoom();
 
   // Copies `bytes` to the logical end (appended) and starts a flush if none runs.
@@ -87,6 +88,7 @@ class SegmentAppender {
   Task<Status> Drain(bool sync);
 
  private:
+  Task<void> StartFlush();
   Task<void> FlushLoop();
   Task<Status> WriteTaken(AlignedBuffer& buffer, FilePos pos, size_t aligned_len, bool sync);
   void RollBack(AlignedBuffer& taken, FilePos taken_pos, const Status& status);
@@ -106,6 +108,7 @@ class SegmentAppender {
   FilePos durable_end_;
   FilePos sync_requested_;
   bool flushing_ = false;
+  bool kick_scheduled_ = false;  // a StartFlush is waiting for the next loop turn
   Status failed_;
   std::deque<std::coroutine_handle<>> idle_waiters_;  // woken after every flush round
 };

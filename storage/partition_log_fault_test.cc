@@ -1,0 +1,134 @@
+// PartitionLog under injected faults: full disks, failed writes and syncs. Nothing
+// durable is harmed, the failure is reported to exactly the waiting appends, and
+// appends work again once the fault is gone.
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "storage/batch_builder.h"
+#include "storage/io/testing/faulty_file_system.h"
+#include "storage/io/testing/mem_file_system.h"
+#include "storage/partition_log.h"
+
+namespace millstream::storage {
+namespace {
+
+using io::testing::FaultAction;
+using io::testing::FaultOp;
+using io::testing::FaultRule;
+
+Task<Result<AppendInfo>> AppendDurable(PartitionLog& log, std::string value) {
+  BatchBuilder builder;
+  builder.Add("k", value, TimestampMs(1000));
+  std::vector<std::byte> batch = builder.Build();
+  Result<AppendInfo> info = co_await log.Append(batch);
+  if (!info.ok()) co_return info;
+  Status durable = co_await log.WaitDurable(info->last_offset);
+  if (!durable.ok()) co_return durable;
+  co_return info;
+}
+
+class PartitionLogFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void TearDown() override {
+    if (log_) (void)loop_->Run(log_->Close());
+  }
+  void Open() {
+    auto log = loop_->Run(PartitionLog::Open(fs_, *loop_, clock_, "/d/t/0",
+                                             {.segment_bytes = 16 * 1024, .write_buffer_bytes = 16 * 1024},
+                                             &report_));
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(*log);
+  }
+  void Reopen() {
+    (void)loop_->Run(log_->Close());
+    log_.reset();
+    Open();
+  }
+  Result<AppendInfo> Write(std::string value) { return loop_->Run(AppendDurable(*log_, value)); }
+  void Fail(FaultOp op, FaultAction action) { fs_.plan().Add(FaultRule::Always(op).Do(action)); }
+
+  std::unique_ptr<EventLoop> loop_ = EventLoop::Create().value();
+  io::testing::MemFileSystem mem_;
+  io::testing::FaultyFileSystem fs_{&mem_, io::testing::FaultPlan(7), loop_.get()};
+  ManualClock clock_;
+  RecoveryReport report_;
+  std::unique_ptr<PartitionLog> log_;
+};
+
+TEST_F(PartitionLogFaultTest, FullDiskAtRollFailsWithNoSpaceAndKeepsTheLog) {
+  while (log_->segment_count() == 1) ASSERT_TRUE(Write(std::string(3000, 'a')).ok());
+  Offset next = log_->next_offset();
+  mem_.SetCapacity(0);  // the next roll cannot preallocate its segment
+  Result<AppendInfo> full = Result<AppendInfo>(IoError("unset"));
+  for (int i = 0; i < 10 && (full = Write(std::string(3000, 'b'))).ok(); ++i) {
+  }
+  EXPECT_EQ(full.status().code(), StatusCode::kNoSpace) << full.status().ToString();
+  Offset after_refusal = log_->next_offset();
+  mem_.ClearCapacity();
+  Result<AppendInfo> again = Write("c");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->base_offset, after_refusal);
+  EXPECT_GE(after_refusal, next);
+  Reopen();
+  EXPECT_TRUE(report_.problems.empty());
+  EXPECT_EQ(log_->next_offset(), again->last_offset + 1);
+}
+
+TEST_F(PartitionLogFaultTest, NoSpaceOnWriteDropsOnlyTheUnwrittenAppends) {
+  ASSERT_TRUE(Write("durable").ok());
+  Fail(FaultOp::kWriteThenSync, FaultAction::kFailEnospc);
+  EXPECT_EQ(Write("refused").status().code(), StatusCode::kNoSpace);
+  EXPECT_EQ(log_->next_offset(), Offset(1));  // the refused offset is given back
+  fs_.plan().Clear();
+  EXPECT_EQ(Write("after").value().base_offset, Offset(1));
+  Reopen();
+  EXPECT_EQ(log_->next_offset(), Offset(2));
+}
+
+TEST_F(PartitionLogFaultTest, EioOnWriteIsReportedAndTheLogGoesOn) {
+  ASSERT_TRUE(Write("one").ok());
+  Fail(FaultOp::kWriteThenSync, FaultAction::kFailEio);
+  Status failed = Write("two").status();
+  EXPECT_EQ(failed.code(), StatusCode::kIoError);
+  EXPECT_NE(failed.sys_errno(), 0);
+  fs_.plan().Clear();
+  EXPECT_EQ(Write("three").value().base_offset, Offset(1));
+}
+
+TEST_F(PartitionLogFaultTest, ShortWritesAreCompleted) {
+  // Writes of two pages or more come back short; the appender finishes them.
+  fs_.plan().Add(FaultRule::OnNth(FaultOp::kWriteThenSync, 1).Do(FaultAction::kShortWrite));
+  fs_.plan().Add(FaultRule::OnNth(FaultOp::kWriteThenSync, 3).Do(FaultAction::kShortWrite));
+  for (int i = 0; i < 5; ++i) {
+    Result<AppendInfo> info = Write(std::string(5000, 'x'));
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+  }
+  EXPECT_EQ(fs_.faults_injected(), 2u);
+  fs_.plan().Clear();
+  Reopen();
+  EXPECT_TRUE(report_.problems.empty());
+  EXPECT_EQ(log_->next_offset(), Offset(5));
+}
+
+TEST_F(PartitionLogFaultTest, FailedSyncFailsTheLogUntilReopened) {
+  ASSERT_TRUE(Write("one").ok());
+  // A write without a linked sync, then a sync on its own that fails.
+  BatchBuilder builder;
+  builder.Add("k", "two", TimestampMs(1));
+  std::vector<std::byte> batch = builder.Build();
+  auto info = loop_->Run(log_->Append(batch));
+  ASSERT_TRUE(info.ok());
+  ASSERT_TRUE(loop_->Run(log_->WaitWritten(info->last_offset)).ok());
+  Fail(FaultOp::kDataSync, FaultAction::kFailEio);
+  EXPECT_EQ(loop_->Run(log_->WaitDurable(info->last_offset)).code(), StatusCode::kIoError);
+  EXPECT_EQ(Write("three").status().code(), StatusCode::kIoError);
+  fs_.plan().Clear();
+  log_.reset();
+  Open();
+  EXPECT_GE(log_->next_offset(), Offset(1));
+  EXPECT_TRUE(Write("four").ok());
+}
+
+}  // namespace
+}  // namespace millstream::storage
