@@ -37,15 +37,36 @@ EventLoop::~EventLoop() {
 
 void EventLoop::NextSqes(io_uring_sqe** out, unsigned count) {
   MS_CHECK(count <= ring_.sq.ring_entries);
-  if (io_uring_sq_space_left(&ring_) < count) {
-    // Submitting frees SQ slots; the kernel copies SQEs at submit time.
+  while (io_uring_sq_space_left(&ring_) < count) {
+    // Submitting frees SQ slots; the kernel copies SQEs at submit time. It refuses
+    // (EBUSY) while completions wait in its overflow list, and may take only some
+    // entries (EAGAIN, or a short count): moving the completions aside, without
+    // running anybody, makes room, and they are dispatched on the next turn.
     int rc = io_uring_submit(&ring_);
-    MS_CHECK(rc >= 0) << "io_uring_submit failed: " << std::strerror(-rc);
+    MS_CHECK(rc >= 0 || rc == -EBUSY || rc == -EAGAIN || rc == -EINTR)
+        << "io_uring_submit failed: " << std::strerror(-rc);
+    if (io_uring_sq_space_left(&ring_) < count) StashCompletions();
   }
   for (unsigned i = 0; i < count; ++i) {
     out[i] = io_uring_get_sqe(&ring_);
     MS_CHECK(out[i] != nullptr);
     std::memset(out[i], 0, sizeof(io_uring_sqe));
+  }
+}
+
+void EventLoop::StashCompletions() {
+  io_uring_cqe* cqe;
+  unsigned head;
+  unsigned seen = 0;
+  io_uring_for_each_cqe(&ring_, head, cqe) {
+    stashed_.push_back(*cqe);
+    ++seen;
+  }
+  io_uring_cq_advance(&ring_, seen);
+  if (seen == 0) {
+    // Nothing to move aside yet: wait for the kernel to post at least one.
+    int rc = io_uring_wait_cqe(&ring_, &cqe);
+    MS_CHECK(rc == 0 || rc == -EINTR || rc == -EAGAIN) << "io_uring_wait_cqe failed: " << std::strerror(-rc);
   }
 }
 
@@ -65,7 +86,7 @@ bool EventLoop::RunOnce(bool may_block) {
     did_work = true;
   }
   if (in_flight_ == 0) return did_work || !ready_.empty();
-  unsigned wait_for = (may_block && ready_.empty() && !did_work) ? 1 : 0;
+  unsigned wait_for = (may_block && ready_.empty() && !did_work && stashed_.empty()) ? 1 : 0;
   int rc = io_uring_submit_and_wait(&ring_, wait_for);
   // EINTR (a signal) and EBUSY (completion queue overflow pending) are retried next turn.
   MS_CHECK(rc >= 0 || rc == -EINTR || rc == -EBUSY || rc == -EAGAIN)
@@ -76,12 +97,18 @@ bool EventLoop::RunOnce(bool may_block) {
 
 void EventLoop::DispatchCompletions() {
   // Copy first, then dispatch: a resumed coroutine may submit new operations, which
-  // must not interleave with walking the completion queue.
+  // must not interleave with walking the completion queue. (If that submission has
+  // to make room, it moves completions to stashed_, never to reaped_.)
   reaped_.clear();
+  reaped_.swap(stashed_);
   io_uring_cqe* cqe;
   unsigned head;
-  io_uring_for_each_cqe(&ring_, head, cqe) { reaped_.push_back(*cqe); }
-  io_uring_cq_advance(&ring_, static_cast<unsigned>(reaped_.size()));
+  unsigned seen = 0;
+  io_uring_for_each_cqe(&ring_, head, cqe) {
+    reaped_.push_back(*cqe);
+    ++seen;
+  }
+  io_uring_cq_advance(&ring_, seen);
   for (const io_uring_cqe& c : reaped_) {
     auto* completion = static_cast<Completion*>(io_uring_cqe_get_data(&c));
     if (completion == nullptr) continue;

@@ -4,7 +4,8 @@
 // although it needs liburing (docs/architecture.md, "why the ring is in base").
 //
 // Lifecycle: Create() → Spawn()/Run() tasks → destroy after every task finished.
-// Everything here is single-threaded: only the owning thread touches the loop.
+// Everything here is single-threaded: only the owning thread touches the loop, and
+// never from inside a task (a task awaits; it does not call Run or RunOnce).
 #pragma once
 
 #include <liburing.h>
@@ -92,12 +93,14 @@ class EventLoop {
  private:
   EventLoop() = default;
   void DispatchCompletions();
+  void StashCompletions();
 
   io_uring ring_{};
   bool ring_ready_ = false;
   uint64_t in_flight_ = 0;  // prepared or submitted, completion not yet dispatched
   std::deque<std::coroutine_handle<>> ready_;
-  std::vector<io_uring_cqe> reaped_;  // reused scratch space for one turn's completions
+  std::vector<io_uring_cqe> reaped_;   // reused scratch space for one turn's completions
+  std::vector<io_uring_cqe> stashed_;  // taken off the ring to make room, not yet dispatched
 };
 
 // Awaitable for one io_uring operation: `prep(sqe)` fills the SQE; co_await yields

@@ -63,5 +63,20 @@ TEST_F(EventLoopTest, BlockingRunWaitsForTheKernel) {
   close(fds[1]);
 }
 
+Task<void> NopAndCount(EventLoop& loop, int& done) {
+  int32_t res = co_await Nop(loop);
+  if (res == 0) ++done;
+}
+
+TEST(EventLoopSmallRingTest, MoreOperationsInFlightThanTheRingHolds) {
+  // 4 submission entries and 8 completion entries for 500 operations: submission
+  // has to make room, and completions overflow the ring.
+  auto loop = EventLoop::Create(4).value();
+  int done = 0;
+  for (int i = 0; i < 500; ++i) loop->Spawn(NopAndCount(*loop, done));
+  while (done < 500) ASSERT_TRUE(loop->RunOnce(true));
+  EXPECT_EQ(loop->in_flight(), 0u);
+}
+
 }  // namespace
 }  // namespace millstream

@@ -44,9 +44,9 @@ Task<void> Produce(storage::PartitionLog& log, std::vector<std::byte>& batch, bo
   } else {
     Status s;  // two statements: GCC 12 miscompiles co_await inside ?:
     if (durable) {
-      s = co_await log.WaitDurable(info->last_offset);
+      s = co_await log.WaitDurable(*info);
     } else {
-      s = co_await log.WaitWritten(info->last_offset);
+      s = co_await log.WaitWritten(*info);
     }
     if (!s.ok()) failed = true;
   }

@@ -38,7 +38,7 @@ Task<void> Producer(storage::PartitionLog& log, std::vector<std::byte>& batch, i
   while (true) {
     Result<storage::AppendInfo> info = co_await log.Append(batch);
     if (!info.ok()) _exit(3);
-    Status s = co_await log.WaitDurable(info->last_offset);
+    Status s = co_await log.WaitDurable(*info);
     if (!s.ok()) _exit(4);
     if (log.size_bytes() >= kTarget) {
       char c = 'x';

@@ -1,6 +1,6 @@
-# millstream_folder_library(NAME DIR [DEPS ...]): one library per folder from every
-# .cc file in DIR (recursively) that is not a test, plus one test executable from the
-# *_test.cc files, registered with ctest under the label "unit".
+# Source globbing for "one library per folder": millstream_glob_sources collects
+# every .cc below a folder that is not a test, millstream_glob_tests the *_test.cc
+# files that the folder's unit-test executable is built from.
 function(millstream_glob_sources out dir)
   file(GLOB_RECURSE all CONFIGURE_DEPENDS ${dir}/*.cc)
   list(FILTER all EXCLUDE REGEX "_test\\.cc$")

@@ -1,6 +1,7 @@
 #include "storage/data_dir.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 
 namespace millstream::storage {
@@ -19,11 +20,16 @@ Result<std::vector<PartitionDir>> ListPartitions(io::FileSystem& fs, const std::
   ASSIGN_OR_RETURN(std::vector<std::string> topics, fs.List(root));
   for (const std::string& topic : topics) {
     Result<std::vector<std::string>> parts = fs.List(io::JoinPath(root, topic));
-    if (!parts.ok()) continue;  // a stray file, not a topic directory
+    // A stray file is not a topic; any other failure (permissions, I/O) must not
+    // make a topic silently disappear from serve or verify.
+    if (!parts.ok() && parts.status().sys_errno() == ENOTDIR) continue;
+    if (!parts.ok()) return parts.status().WithContext("list topic " + topic);
     for (const std::string& name : *parts) {
       int32_t partition = 0;
       auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), partition);
       if (ec != std::errc() || ptr != name.data() + name.size() || partition < 0) continue;
+      // Only the canonical spelling: "007" would otherwise be served from ".../7".
+      if (name != std::to_string(partition)) continue;
       out.push_back({topic, partition, PartitionPath(data_dir, topic, partition)});
     }
   }

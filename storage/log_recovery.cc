@@ -1,12 +1,15 @@
 // Recovery of a partition log at open (docs/storage-format.md, "Recovery").
 // Sealed segments are trusted by their seal and indexes; the active segment is
 // trusted up to its last persisted index point and scanned after it. A bad batch
-// in that tail is a torn write when no valid batch follows it within the reach of
-// one flush: it is cut off. Otherwise it is corruption: reported with file and
-// byte position, the segment is sealed before it, and a new segment continues.
+// (or zeros where a batch header should be) in that tail is a torn write when no
+// valid batch follows it within the reach of a flush: it is cut off. Otherwise it
+// is corruption: reported with file and byte position, the segment is sealed
+// before it, and a new segment continues after the highest offset found beyond
+// the damage, so no offset is ever handed out twice.
 #include <algorithm>
 #include <cstring>
 
+#include "storage/chunk_reader.h"
 #include "storage/partition_log.h"
 #include "storage/record_batch_format.h"
 
@@ -18,35 +21,55 @@ std::string Where(const SegmentHandle& segment, uint64_t pos) {
   return segment->PathOf(kLogExtension) + " at byte " + std::to_string(pos);
 }
 
-// Reads a file in large chunks and hands out byte ranges, so a scan costs one
-// read per megabyte rather than two per batch.
-class ChunkReader {
- public:
-  ChunkReader(io::File& file, uint64_t file_size) : file_(file), file_size_(file_size) {}
-  // The bytes [pos, pos + n), or fewer at the end of the file.
-  Task<Result<ConstBytes>> Get(uint64_t pos, size_t n) {
-    if (pos < start_ || pos + n > start_ + buffer_.size()) {
-      size_t want = std::max<size_t>(n, kChunk);
-      want = std::min<uint64_t>(want, file_size_ > pos ? file_size_ - pos : 0);
-      buffer_.resize(want);
-      Status s = co_await io::ReadFully(file_, FilePos(pos), buffer_);
-      if (!s.ok()) co_return s;
-      start_ = pos;
-    }
-    size_t at = pos - start_;
-    co_return ConstBytes(buffer_.data() + at, std::min(n, buffer_.size() - at));
-  }
+Task<Result<std::vector<std::byte>>> ReadWholeFile(io::FileSystem& fs, const std::string& path) {
+  Result<std::unique_ptr<io::File>> file = fs.Open(path, {.read_only = true});
+  if (!file.ok()) co_return file.status();
+  Result<uint64_t> size = (*file)->Size();
+  if (!size.ok()) co_return size.status();
+  std::vector<std::byte> bytes(*size);
+  Status s = co_await io::ReadFully(**file, FilePos(0), bytes);
+  if (!s.ok()) co_return s;
+  co_return std::move(bytes);
+}
 
- private:
-  static constexpr size_t kChunk = 1 << 20;
-  io::File& file_;
-  uint64_t file_size_;
-  uint64_t start_ = 0;
-  std::vector<std::byte> buffer_;
+struct TailProbe {
+  int64_t valid_batch_at = -1;  // position of a valid batch after the end, or -1
+  uint64_t non_zero_end = 0;     // one past the last non-zero byte seen, or 0
 };
 
-bool AllZero(ConstBytes b) {
-  return std::all_of(b.begin(), b.end(), [](std::byte x) { return x == std::byte{0}; });
+// Looks at [from, end) of the file for a valid batch starting anywhere after
+// `from`, and for any non-zero byte.
+Task<Result<TailProbe>> ProbeTail(ChunkReader& reader, uint64_t from, uint64_t end) {
+  TailProbe probe;
+  constexpr size_t kProbeChunk = 1 << 20;
+  for (uint64_t start = from; start < end; start += kProbeChunk) {
+    size_t n = std::min<uint64_t>(kProbeChunk + batch_format::kHeaderSize, end - start);
+    CO_ASSIGN_OR_RETURN(ConstBytes chunk, co_await reader.Get(start, n));
+    ConstBytes own = chunk.first(std::min(chunk.size(), kProbeChunk));
+    for (size_t i = own.size(); i > 0; --i) {
+      if (own[i - 1] != std::byte{0}) {
+        probe.non_zero_end = start + i;
+        break;
+      }
+    }
+    // Candidates first (a magic byte where it belongs): checking one re-reads and
+    // would invalidate `chunk`.
+    std::vector<std::pair<uint64_t, size_t>> candidates;
+    for (size_t i = start == from ? 1 : 0; i + batch_format::kHeaderSize <= chunk.size() && i < kProbeChunk; ++i) {
+      if (static_cast<int8_t>(chunk[i + batch_format::kMagic]) != batch_format::kMagicV2) continue;
+      std::optional<BatchHeader> h = PeekBatchHeader(chunk.subspan(i));
+      if (h->batch_length < 49 || start + i + h->total_size() > reader.file_size()) continue;
+      candidates.emplace_back(start + i, h->total_size());
+    }
+    for (auto [pos, size] : candidates) {
+      CO_ASSIGN_OR_RETURN(ConstBytes batch, co_await reader.Get(pos, size));
+      if (CheckBatchFraming(batch).ok()) {
+        probe.valid_batch_at = static_cast<int64_t>(pos);
+        co_return probe;
+      }
+    }
+  }
+  co_return probe;
 }
 
 }  // namespace
@@ -79,60 +102,69 @@ Task<Status> PartitionLog::Recover(RecoveryReport& report) {
     co_return Status::Ok();
   }
 
+  Offset resume(0);  // where the active segment starts when a new one is needed
   for (Offset base : bases) {
     auto segment = std::make_shared<Segment>(dir_, base);
     if (!segments_.empty()) {
       Offset expected = segments_.rbegin()->second->stats().next_offset;
-      if (base != expected) {
-        report.problems.push_back("offset gap: " + segment->PathOf(kLogExtension) +
-                                  " starts at " + std::to_string(base.value()) + ", expected " +
+      if (base < expected) {
+        report.problems.push_back("offset overlap: " + segment->PathOf(kLogExtension) +
+                                  " starts at " + std::to_string(base.value()) + ", before " +
                                   std::to_string(expected.value()));
       }
     }
     segments_[base] = segment;
     ++report.segments;
     bool is_last = base == bases.back();
-    CO_RETURN_IF_ERROR(co_await LoadSealedSegment(segment, report));
-    if (segment->sealed()) continue;
-    if (!is_last) {
-      // A rolled segment whose seal never made it to disk: all of it was durable
-      // before the roll, so a bad batch anywhere in it is corruption.
-      CO_ASSIGN_OR_RETURN(bool clean, co_await ScanSegment(segment, FilePos(segment->stats().size), false, report));
-      (void)clean;
-      CO_RETURN_IF_ERROR(co_await Seal(segment));
+    CO_ASSIGN_OR_RETURN(bool clean_close, co_await LoadSealedSegment(segment, report));
+    if (segment->sealed()) {
+      resume = segment->stats().next_offset;
       continue;
     }
-    CO_ASSIGN_OR_RETURN(bool clean, co_await ScanSegment(segment, FilePos(segment->stats().size), true, report));
-    if (clean) {
+    if (!is_last) {
+      // A rolled segment whose seal never made it to disk: all of it was durable
+      // before the roll, so a bad batch anywhere in it is corruption. The roll may
+      // not have cut its preallocated space yet.
+      CO_ASSIGN_OR_RETURN(ScanEnd end, co_await ScanSegment(segment, FilePos(segment->stats().size), false, false, report));
+      if (end.clean) CO_RETURN_IF_ERROR(co_await TruncateToSize(segment));
+      CO_RETURN_IF_ERROR(co_await Seal(segment));
+      resume = segment->stats().next_offset;
+      continue;
+    }
+    CO_ASSIGN_OR_RETURN(ScanEnd end, co_await ScanSegment(segment, FilePos(segment->stats().size), true, clean_close, report));
+    resume = end.resume;
+    if (end.clean) {
       CO_RETURN_IF_ERROR(co_await OpenActive(segment));
+      clean_flag_on_disk_ = clean_close;
     } else {
-      // Interior corruption in the active segment: keep what is before it readable
-      // under a seal, and continue in a new segment.
+      // Corruption in the active segment: keep what is before it readable under a
+      // seal (the damaged bytes stay after the sealed end), and continue in a new
+      // segment after every offset that was ever handed out.
       CO_RETURN_IF_ERROR(co_await Seal(segment));
     }
   }
-  if (!active_) CO_RETURN_IF_ERROR(co_await CreateActive(segments_.rbegin()->second->stats().next_offset));
+  if (!active_) CO_RETURN_IF_ERROR(co_await CreateActive(resume));
   next_offset_ = written_next_ = durable_next_ = active_->stats().next_offset;
   co_return Status::Ok();
 }
 
+// Cuts a segment's file to its logical size (its preallocated space goes) and makes
+// that durable, as a roll does before sealing.
+Task<Status> PartitionLog::TruncateToSize(const SegmentHandle& segment) {
+  Result<std::unique_ptr<io::File>> file = fs_.Open(segment->PathOf(kLogExtension), {});
+  if (!file.ok()) co_return file.status();
+  CO_RETURN_IF_ERROR((*file)->Truncate(segment->stats().size));
+  co_return co_await (*file)->DataSync();
+}
+
 // Restores a segment's seal and indexes when they are present and valid. Leaves
 // the segment unsealed with the indexed prefix restored (or nothing) otherwise.
-Task<Status> PartitionLog::LoadSealedSegment(const SegmentHandle& segment,
-                                             RecoveryReport& report) {
+// Returns whether the restored index was written by a clean close.
+Task<Result<bool>> PartitionLog::LoadSealedSegment(const SegmentHandle& segment,
+                                                   RecoveryReport& report) {
   std::optional<SealManifest> seal;
   std::optional<PersistedIndex> index;
-  auto read_file = [this](const std::string& path) -> Task<Result<std::vector<std::byte>>> {
-    Result<std::unique_ptr<io::File>> file = fs_.Open(path, {.read_only = true});
-    if (!file.ok()) co_return file.status();
-    Result<uint64_t> size = (*file)->Size();
-    if (!size.ok()) co_return size.status();
-    std::vector<std::byte> bytes(*size);
-    Status s = co_await io::ReadFully(**file, FilePos(0), bytes);
-    if (!s.ok()) co_return s;
-    co_return std::move(bytes);
-  };
-  Result<std::vector<std::byte>> seal_bytes = co_await read_file(segment->PathOf(kSealExtension));
+  Result<std::vector<std::byte>> seal_bytes = co_await ReadWholeFile(fs_, segment->PathOf(kSealExtension));
   if (seal_bytes.ok()) {
     Result<SealManifest> decoded = DecodeSeal(*seal_bytes);
     if (decoded.ok()) {
@@ -141,8 +173,8 @@ Task<Status> PartitionLog::LoadSealedSegment(const SegmentHandle& segment,
       report.problems.push_back(decoded.status().message() + " in " + segment->PathOf(kSealExtension));
     }
   }
-  Result<std::vector<std::byte>> offset_bytes = co_await read_file(segment->PathOf(kIndexExtension));
-  Result<std::vector<std::byte>> time_bytes = co_await read_file(segment->PathOf(kTimeIndexExtension));
+  Result<std::vector<std::byte>> offset_bytes = co_await ReadWholeFile(fs_, segment->PathOf(kIndexExtension));
+  Result<std::vector<std::byte>> time_bytes = co_await ReadWholeFile(fs_, segment->PathOf(kTimeIndexExtension));
   if (offset_bytes.ok() && time_bytes.ok()) {
     Result<PersistedIndex> decoded = DecodeIndexFiles(*offset_bytes, *time_bytes);
     if (decoded.ok() && decoded->stats.base_offset == segment->base_offset()) index = std::move(*decoded);
@@ -151,36 +183,47 @@ Task<Status> PartitionLog::LoadSealedSegment(const SegmentHandle& segment,
     if (!index || index->stats.size != seal->stats.size) {
       // Indexes are disposable: rebuild from the sealed log bytes.
       ++report.indexes_rebuilt;
-      CO_ASSIGN_OR_RETURN(bool clean, co_await ScanSegment(segment, FilePos(0), false, report));
-      (void)clean;
+      CO_ASSIGN_OR_RETURN(ScanEnd end, co_await ScanSegment(segment, FilePos(0), false, false, report));
+      if (end.clean && segment->stats().size != seal->stats.size) {
+        report.problems.push_back("corruption in " + Where(segment, segment->stats().size) +
+                                  ": the log ends here but its seal says " +
+                                  std::to_string(seal->stats.size) + " bytes");
+      }
       CO_RETURN_IF_ERROR(co_await PersistIndex(segment));
     } else {
       segment->RestoreIndex(std::move(*index));
     }
     segment->SetSeal(*seal);
-    co_return Status::Ok();
+    co_return false;
   }
-  if (index) {
-    segment->RestoreIndex(std::move(*index));
-  } else {
+  if (!index) {
     ++report.indexes_rebuilt;
+    co_return false;
   }
-  co_return Status::Ok();
+  bool clean_close = index->clean_close;
+  segment->RestoreIndex(std::move(*index));
+  co_return clean_close;
 }
 
 // Scans batches from `from` to the end of the data, adding them to the segment.
-// Returns true when the data ended cleanly (zeros, end of file, or a torn tail that
-// was cut off) and false when corruption was found and reported.
-Task<Result<bool>> PartitionLog::ScanSegment(const SegmentHandle& segment, FilePos from,
-                                             bool is_last, RecoveryReport& report) {
+// `trust_zeros`: the log is known to end at the first zeros (a clean close), so the
+// window after them need not be probed.
+Task<Result<PartitionLog::ScanEnd>> PartitionLog::ScanSegment(const SegmentHandle& segment,
+                                                              FilePos from, bool is_last,
+                                                              bool trust_zeros,
+                                                              RecoveryReport& report) {
   CO_ASSIGN_OR_RETURN(io::File* file, segment->Reader(fs_));
   CO_ASSIGN_OR_RETURN(uint64_t file_size, file->Size());
   ChunkReader reader(*file, file_size);
   uint64_t pos = from.value();
   std::string bad;
+  bool at_zeros = false;
   while (pos + batch_format::kHeaderSize <= file_size) {
     CO_ASSIGN_OR_RETURN(ConstBytes head, co_await reader.Get(pos, batch_format::kHeaderSize));
-    if (AllZero(head)) break;  // the preallocated, never written part
+    if (AllZero(head)) {
+      at_zeros = true;  // preallocated and never written, or damage (checked below)
+      break;
+    }
     std::optional<BatchHeader> h = PeekBatchHeader(head);
     if (h->magic != batch_format::kMagicV2 || h->batch_length < 49 ||
         pos + h->total_size() > file_size) {
@@ -203,52 +246,47 @@ Task<Result<bool>> PartitionLog::ScanSegment(const SegmentHandle& segment, FileP
     pos += h->total_size();
   }
   report.bytes_scanned += pos - from.value();
-  if (bad.empty()) {
-    // Whatever follows the end must be zeros; a partial header is a torn write.
-    if (pos < file_size && is_last) {
-      CO_ASSIGN_OR_RETURN(ConstBytes rest, co_await reader.Get(pos, std::min<uint64_t>(file_size - pos, batch_format::kHeaderSize)));
-      if (!AllZero(rest)) {
-        report.torn_bytes_truncated += rest.size();
-        CO_RETURN_IF_ERROR(co_await ZeroTail(segment, FilePos(pos)));
-      }
-    }
-    co_return true;
+  ScanEnd end{.clean = true, .resume = segment->stats().next_offset};
+  if (!is_last) {
+    if (bad.empty()) co_return end;
+    report.problems.push_back("corruption in " + Where(segment, pos) + ": " + bad);
+    end.clean = false;
+    co_return end;
   }
-  if (is_last) {
-    // Torn tail or corruption? A crash can only have damaged the last flush, which
-    // is at most two write buffers long; a valid batch beyond the damage means the
-    // damage is not a torn write.
-    uint64_t window_end = std::min<uint64_t>(file_size, pos + 2 * config_.write_buffer_bytes + kIoAlignment);
-    bool valid_after = false;
-    constexpr size_t kProbeChunk = 1 << 20;
-    for (uint64_t start = pos + 1; start < window_end && !valid_after; start += kProbeChunk) {
-      // Candidates first (a magic byte where it belongs); checking one re-reads and
-      // would invalidate `chunk`.
-      size_t n = std::min<uint64_t>(kProbeChunk + batch_format::kHeaderSize, window_end - start);
-      CO_ASSIGN_OR_RETURN(ConstBytes chunk, co_await reader.Get(start, n));
-      std::vector<std::pair<uint64_t, size_t>> candidates;
-      for (size_t i = 0; i + batch_format::kHeaderSize <= chunk.size() && i < kProbeChunk; ++i) {
-        if (static_cast<int8_t>(chunk[i + batch_format::kMagic]) != batch_format::kMagicV2) continue;
-        std::optional<BatchHeader> h = PeekBatchHeader(chunk.subspan(i));
-        if (h->batch_length < 49 || start + i + h->total_size() > file_size) continue;
-        candidates.emplace_back(start + i, h->total_size());
-      }
-      for (auto [probe, size] : candidates) {
-        CO_ASSIGN_OR_RETURN(ConstBytes batch, co_await reader.Get(probe, size));
-        if (CheckBatchFraming(batch).ok()) {
-          valid_after = true;
-          break;
-        }
-      }
+  if (bad.empty() && (trust_zeros || !at_zeros)) co_return end;
+  // The end of the active segment: zeros, a torn write, or damage? A crash can only
+  // have damaged the last flush, at most one write buffer long (the window allows
+  // two); a valid batch beyond the bad bytes, or beyond zeros where a header should
+  // be, means the log was damaged, not torn.
+  uint64_t window_end = std::min<uint64_t>(file_size, pos + 2 * config_.write_buffer_bytes + kIoAlignment);
+  CO_ASSIGN_OR_RETURN(TailProbe probe, co_await ProbeTail(reader, pos, window_end));
+  if (probe.valid_batch_at >= 0) {
+    // Offsets up to the last valid batch after the damage were handed out before
+    // the crash; the log continues after them, never reusing one.
+    Offset resume = end.resume;
+    for (uint64_t at = probe.valid_batch_at; at + batch_format::kHeaderSize <= file_size;) {
+      CO_ASSIGN_OR_RETURN(ConstBytes head, co_await reader.Get(at, batch_format::kHeaderSize));
+      std::optional<BatchHeader> h = PeekBatchHeader(head);
+      if (h->magic != batch_format::kMagicV2 || h->batch_length < 49 || at + h->total_size() > file_size) break;
+      CO_ASSIGN_OR_RETURN(ConstBytes batch, co_await reader.Get(at, h->total_size()));
+      if (!CheckBatchFraming(batch).ok()) break;
+      resume = std::max(resume, h->last_offset() + 1);
+      at += h->total_size();
     }
-    if (!valid_after) {
-      report.torn_bytes_truncated += window_end - pos;
-      CO_RETURN_IF_ERROR(co_await ZeroTail(segment, FilePos(pos)));
-      co_return true;
-    }
+    report.problems.push_back(
+        "corruption in " + Where(segment, pos) + ": " + (bad.empty() ? "zeroed batch header" : bad) +
+        " (a valid batch follows at byte " + std::to_string(probe.valid_batch_at) + "); offsets [" +
+        std::to_string(end.resume.value()) + ", " + std::to_string(resume.value()) +
+        ") are not served, the bytes stay in the file for inspection");
+    end.clean = false;
+    end.resume = resume;
+    co_return end;
   }
-  report.problems.push_back("corruption in " + Where(segment, pos) + ": " + bad);
-  co_return false;
+  if (probe.non_zero_end > pos) {
+    report.torn_bytes_truncated += probe.non_zero_end - pos;
+    CO_RETURN_IF_ERROR(co_await ZeroTail(segment, FilePos(pos)));
+  }
+  co_return end;
 }
 
 // Cuts the log off at `from`: the file is truncated there and preallocated again,
@@ -257,7 +295,7 @@ Task<Status> PartitionLog::ZeroTail(const SegmentHandle& segment, FilePos from) 
   Result<std::unique_ptr<io::File>> file = fs_.Open(segment->PathOf(kLogExtension), {});
   if (!file.ok()) co_return file.status();
   CO_RETURN_IF_ERROR((*file)->Truncate(from.value()));
-  CO_RETURN_IF_ERROR((*file)->Allocate(0, std::max<uint64_t>(from.value(), config_.segment_bytes)));
+  CO_RETURN_IF_ERROR((*file)->Allocate(0, AlignUp(std::max<uint64_t>(from.value(), config_.segment_bytes), kIoAlignment)));
   co_return co_await (*file)->DataSync();
 }
 
@@ -266,7 +304,8 @@ Task<Status> PartitionLog::OpenActive(const SegmentHandle& segment) {
       fs_.Open(segment->PathOf(kLogExtension), {.direct = config_.direct_io});
   if (!file.ok()) co_return file.status();
   uint64_t end = segment->stats().size;
-  CO_RETURN_IF_ERROR((*file)->Allocate(0, std::max<uint64_t>(end, config_.segment_bytes)));
+  // Aligned, so that the partial last page below can be read whole.
+  CO_RETURN_IF_ERROR((*file)->Allocate(0, AlignUp(std::max<uint64_t>(end, config_.segment_bytes), kIoAlignment)));
   // The partial last page is rewritten by the first flush, so the appender needs it.
   FilePos page(AlignDown(end, kIoAlignment));
   AlignedBuffer tail(kIoAlignment);

@@ -33,6 +33,10 @@ Task<Result<std::unique_ptr<PartitionLog>>> PartitionLog::Open(io::FileSystem& f
                                                                const Clock& clock,
                                                                std::string dir, LogConfig config,
                                                                RecoveryReport* report) {
+  // Index entries hold 32-bit positions; a segment may pass segment_bytes by one batch.
+  if (config.segment_bytes == 0 || config.segment_bytes > (1ull << 31) - (config.write_buffer_bytes + (1 << 20))) {
+    co_return InvalidArgument("segment_bytes must be between 1 and 2 GiB less the write buffer");
+  }
   std::unique_ptr<PartitionLog> log(new PartitionLog(fs, loop, clock, std::move(dir), config));
   RecoveryReport local;
   Status recovered = co_await log->Recover(report ? *report : local);
@@ -74,11 +78,23 @@ Task<Result<AppendInfo>> PartitionLog::Append(MutableBytes batch) {
   // Wait until no roll runs, the buffer has room, and the segment need not roll;
   // each wait can change the others, so check all three again after any of them.
   while (true) {
+    if (closed_) co_return ShuttingDown("log " + dir_ + " is closed");
     if (rolling_) {
       co_await WaitIn{roll_waiters_};
       continue;
     }
     if (!appender_->health().ok()) co_return appender_->health();
+    if (clean_flag_on_disk_) {
+      // The first append after a clean open: the "ends here" mark must go first, or
+      // a crash would make recovery ignore what follows. Appends wait as for a roll.
+      rolling_ = true;
+      Status cleared = co_await PersistIndex(active_);
+      rolling_ = false;
+      if (cleared.ok()) clean_flag_on_disk_ = false;
+      WakeRollWaiters();
+      if (!cleared.ok()) co_return cleared;
+      continue;
+    }
     if (NeedsRoll(batch.size())) {
       Status rolled = co_await Roll();
       if (!rolled.ok()) co_return rolled;
@@ -96,13 +112,24 @@ Task<Result<AppendInfo>> PartitionLog::Append(MutableBytes batch) {
   pending_.push_back({header, appender_->end()});
   next_offset_ = header.last_offset() + 1;
   appender_->Append(batch);
-  co_return AppendInfo{header.base_offset, header.last_offset(), header.max_timestamp};
+  co_return AppendInfo{header.base_offset, header.last_offset(), header.max_timestamp,
+                       rollbacks_.size()};
 }
 
-Task<Status> PartitionLog::WaitWritten(Offset last) { return WaitOffset(last, false); }
-Task<Status> PartitionLog::WaitDurable(Offset last) { return WaitOffset(last, true); }
+Task<Status> PartitionLog::WaitWritten(const AppendInfo& appended) {
+  return WaitAppended(appended, false);
+}
+Task<Status> PartitionLog::WaitDurable(const AppendInfo& appended) {
+  return WaitAppended(appended, true);
+}
 
-Task<Status> PartitionLog::WaitOffset(Offset last, bool durable) {
+Task<Status> PartitionLog::WaitAppended(AppendInfo appended, bool durable) {
+  Offset last = appended.last_offset;
+  // A failed write after this append may have dropped it; its offsets may belong
+  // to another batch now, whose durability says nothing about this one.
+  for (size_t g = appended.generation; g < rollbacks_.size(); ++g) {
+    if (last >= rollbacks_[g].at) co_return rollbacks_[g].why;
+  }
   if (last >= next_offset_) co_return InvalidArgument("offset " + std::to_string(last.value()) + " was never appended");
   if (last < (durable ? durable_next_ : written_next_)) co_return Status::Ok();
   if (!appender_->health().ok()) co_return appender_->health();
@@ -193,6 +220,7 @@ void PartitionLog::OnDurable(FilePos end) {
 void PartitionLog::OnWriteFailed(FilePos, const Status& status) {
   // Appended batches after the written end are gone: give their offsets back.
   pending_.clear();
+  if (next_offset_ > written_next_) rollbacks_.push_back({written_next_, status});
   next_offset_ = written_next_;
   WakeWaiters(written_waiters_, written_next_, status);
   WakeWaiters(durable_waiters_, written_next_, status);
@@ -202,6 +230,13 @@ void PartitionLog::OnFailed(const Status& status) {
   // Nothing after the durable end will ever be confirmed; reopening recovers.
   WakeWaiters(written_waiters_, written_next_, status);
   WakeWaiters(durable_waiters_, durable_next_, status);
+}
+
+void PartitionLog::WakeRollWaiters() {
+  while (!roll_waiters_.empty()) {
+    loop_.Post(roll_waiters_.front());
+    roll_waiters_.pop_front();
+  }
 }
 
 SegmentHandle PartitionLog::FindSegment(Offset offset) const {
@@ -271,7 +306,11 @@ Task<Result<ReadResult>> PartitionLog::Read(Offset from, size_t max_bytes) {
 }
 
 Task<Result<Offset>> PartitionLog::LookupTimestamp(TimestampMs ts) {
-  for (const auto& [base, segment] : segments_) {
+  // A snapshot: retention may erase segments from the map while a read suspends;
+  // the handles keep the files open until the scan is done.
+  std::vector<SegmentHandle> snapshot;
+  for (const auto& [base, segment] : segments_) snapshot.push_back(segment);
+  for (const SegmentHandle& segment : snapshot) {
     if (segment->stats().max_timestamp < ts) continue;
     Result<io::File*> file = segment->Reader(fs_);
     if (!file.ok()) co_return file.status();
@@ -298,7 +337,7 @@ Task<Status> PartitionLog::CreateActive(Offset base) {
   Result<std::unique_ptr<io::File>> file =
       fs_.Open(path, {.create = true, .direct = config_.direct_io});
   if (!file.ok()) co_return file.status();
-  Status allocated = (*file)->Allocate(0, config_.segment_bytes);
+  Status allocated = (*file)->Allocate(0, AlignUp(config_.segment_bytes, kIoAlignment));
   if (allocated.ok()) allocated = fs_.SyncDir(dir_);  // the new name must survive a crash
   if (!allocated.ok()) {
     file->reset();
@@ -314,7 +353,11 @@ Task<Status> PartitionLog::CreateActive(Offset base) {
 }
 
 Task<Status> PartitionLog::Roll() {
-  if (rolling_) co_return Status::Ok();
+  if (rolling_) {
+    // Someone else is rolling; this roll is that one.
+    co_await WaitIn{roll_waiters_};
+    co_return Status::Ok();
+  }
   rolling_ = true;
   Status status = co_await appender_->Drain(/*sync=*/true);
   // An index checkpoint of this segment in flight would race the seal's own.
@@ -339,10 +382,7 @@ Task<Status> PartitionLog::Roll() {
     }
   }
   rolling_ = false;
-  while (!roll_waiters_.empty()) {
-    loop_.Post(roll_waiters_.front());
-    roll_waiters_.pop_front();
-  }
+  WakeRollWaiters();
   co_return status;
 }
 
@@ -384,11 +424,13 @@ Task<Status> PartitionLog::Seal(const SegmentHandle& segment) {
   co_return Status::Ok();
 }
 
-Task<Status> PartitionLog::PersistIndex(const SegmentHandle& segment) {
+Task<Status> PartitionLog::PersistIndex(const SegmentHandle& segment, bool clean_close) {
   PersistedIndex index = segment->ToPersistedIndex();
+  index.clean_close = clean_close;
   // Both files are made durable under temporary names first and then renamed back
-  // to back, so that a kill leaves the old pair or the new pair, and only a power
-  // loss between the two renames leaves a mismatch (which costs a full scan).
+  // to back, so the window in which a kill or a power loss leaves one new and one
+  // old file is two system calls wide; such a mismatched pair is detected (they
+  // cover different prefixes) and costs one full scan of the segment.
   std::pair<std::string_view, std::vector<std::byte>> files[] = {
       {kTimeIndexExtension, EncodeTimeIndex(index)}, {kIndexExtension, EncodeOffsetIndex(index)}};
   for (const auto& [extension, bytes] : files) {
@@ -415,9 +457,12 @@ Task<Result<int>> PartitionLog::ApplyRetention(const RetentionPolicy& policy,
     SegmentHandle oldest = segments_.begin()->second;
     if (!oldest->sealed()) break;
     const SegmentStats& stats = oldest->stats();
+    // As Kafka: a segment goes for size only if at least retention_bytes remain
+    // without it; for age only if it has timestamps at all and its newest is old.
     bool over_size = policy.retention_bytes >= 0 &&
-                     total > static_cast<uint64_t>(policy.retention_bytes);
-    bool too_old = policy.retention_ms >= 0 && now - stats.max_timestamp > policy.retention_ms;
+                     total - stats.size >= static_cast<uint64_t>(policy.retention_bytes);
+    bool too_old = policy.retention_ms >= 0 && stats.max_timestamp.value() >= 0 &&
+                   now - stats.max_timestamp > policy.retention_ms;
     if (!over_size && !too_old) break;
     if (pin && pin(stats)) break;
     // The .log goes first: an index or seal without its log is an orphan that
@@ -442,7 +487,7 @@ Task<Status> PartitionLog::Close() {
   // A checkpoint of the index may still be on its way; ours must be the last.
   while (index_persist_running_) co_await WaitIn{index_waiters_};
   if (!drained.ok()) co_return drained;
-  co_return co_await PersistIndex(active_);
+  co_return co_await PersistIndex(active_, /*clean_close=*/true);
 }
 
 }  // namespace millstream::storage

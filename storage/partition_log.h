@@ -55,6 +55,9 @@ struct AppendInfo {
   Offset base_offset;
   Offset last_offset;
   TimestampMs max_timestamp;
+  // How many failed writes the log had seen when the batch was appended: a later
+  // failure may have dropped the batch and handed its offsets to another one.
+  uint64_t generation = 0;
 };
 
 // What recovery found: every problem with its file and byte position.
@@ -89,10 +92,11 @@ class PartitionLog : private SegmentAppender::Listener {
   // (batch larger than the write buffer), NoSpace (a new segment could not be
   // allocated), IoError (the log failed; reopen to recover).
   Task<Result<AppendInfo>> Append(MutableBytes batch);
-  // Waits until every offset up to `last` is written / durable. An error means the
-  // batch was dropped (it will never be readable) or the log failed.
-  Task<Status> WaitWritten(Offset last);
-  Task<Status> WaitDurable(Offset last);
+  // Waits until the appended batch is written / durable. An error means the batch
+  // was dropped by a failed write (it will never be readable, and its offsets may
+  // now belong to another batch) or the log failed.
+  Task<Status> WaitWritten(const AppendInfo& appended);
+  Task<Status> WaitDurable(const AppendInfo& appended);
 
   // Whole written batches starting with the one that holds `from` (or the first
   // after it), up to `max_bytes` but always at least one batch. OutOfRange when
@@ -134,19 +138,28 @@ class PartitionLog : private SegmentAppender::Listener {
 
   // Recovery (log_recovery.cc).
   Task<Status> Recover(RecoveryReport& report);
-  Task<Status> LoadSealedSegment(const SegmentHandle& segment, RecoveryReport& report);
-  Task<Result<bool>> ScanSegment(const SegmentHandle& segment, FilePos from, bool is_last,
-                                 RecoveryReport& report);
+  // How a scan ended: cleanly (zeros, end of file, a torn tail cut off) or at
+  // corruption; `resume` is the offset the log must continue from.
+  struct ScanEnd {
+    bool clean = true;
+    Offset resume;
+  };
+  Task<Result<bool>> LoadSealedSegment(const SegmentHandle& segment, RecoveryReport& report);
+  Task<Result<ScanEnd>> ScanSegment(const SegmentHandle& segment, FilePos from, bool is_last,
+                                    bool trust_zeros, RecoveryReport& report);
+  Task<Status> TruncateToSize(const SegmentHandle& segment);
   Task<Status> OpenActive(const SegmentHandle& segment);
   Task<Status> ZeroTail(const SegmentHandle& segment, FilePos from);
 
   // Segment life cycle (partition_log.cc).
   Task<Status> CreateActive(Offset base);
   Task<Status> Seal(const SegmentHandle& segment);
-  Task<Status> PersistIndex(const SegmentHandle& segment);
+  // Writes the segment's two index files; `clean_close` marks a closed log's end.
+  Task<Status> PersistIndex(const SegmentHandle& segment, bool clean_close = false);
   bool NeedsRoll(size_t batch_size) const;
-  Task<Status> WaitOffset(Offset last, bool durable);
+  Task<Status> WaitAppended(AppendInfo appended, bool durable);
   SegmentHandle FindSegment(Offset offset) const;
+  void WakeRollWaiters();
 
   // SegmentAppender::Listener
   void OnWritten(FilePos from, ConstBytes bytes) override;
@@ -174,10 +187,19 @@ class PartitionLog : private SegmentAppender::Listener {
   std::deque<PendingBatch> written_pending_;  // written, not yet durable
   std::multimap<Offset, OffsetWaiter*> written_waiters_;
   std::multimap<Offset, OffsetWaiter*> durable_waiters_;
+  // One entry per failed write: appends at or after `at` were dropped for `why`.
+  struct Rollback {
+    Offset at;
+    Status why;
+  };
+  std::vector<Rollback> rollbacks_;
   uint64_t durable_since_index_ = 0;
   bool index_persist_running_ = false;
   bool rolling_ = false;
   bool closed_ = false;
+  // The active segment's index on disk says "closed cleanly, ends here". It must
+  // be rewritten without that mark before anything is appended after it.
+  bool clean_flag_on_disk_ = false;
   std::deque<std::coroutine_handle<>> roll_waiters_;
   std::deque<std::coroutine_handle<>> index_waiters_;  // wait for an index checkpoint
 };

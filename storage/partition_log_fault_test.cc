@@ -22,7 +22,7 @@ Task<Result<AppendInfo>> AppendDurable(PartitionLog& log, std::string value) {
   std::vector<std::byte> batch = builder.Build();
   Result<AppendInfo> info = co_await log.Append(batch);
   if (!info.ok()) co_return info;
-  Status durable = co_await log.WaitDurable(info->last_offset);
+  Status durable = co_await log.WaitDurable(*info);
   if (!durable.ok()) co_return durable;
   co_return info;
 }
@@ -86,14 +86,51 @@ TEST_F(PartitionLogFaultTest, NoSpaceOnWriteDropsOnlyTheUnwrittenAppends) {
   EXPECT_EQ(log_->next_offset(), Offset(2));
 }
 
-TEST_F(PartitionLogFaultTest, EioOnWriteIsReportedAndTheLogGoesOn) {
+Task<Status> AppendWritten(PartitionLog& log, std::string value) {
+  BatchBuilder builder;
+  builder.Add("k", value, TimestampMs(1000));
+  std::vector<std::byte> batch = builder.Build();
+  Result<AppendInfo> info = co_await log.Append(batch);
+  if (!info.ok()) co_return info.status();
+  co_return co_await log.WaitWritten(*info);
+}
+
+TEST_F(PartitionLogFaultTest, EioOnAPlainWriteIsReportedAndTheLogGoesOn) {
   ASSERT_TRUE(Write("one").ok());
-  Fail(FaultOp::kWriteThenSync, FaultAction::kFailEio);
-  Status failed = Write("two").status();
+  Fail(FaultOp::kWrite, FaultAction::kFailEio);
+  Status failed = loop_->Run(AppendWritten(*log_, "two"));
   EXPECT_EQ(failed.code(), StatusCode::kIoError);
   EXPECT_NE(failed.sys_errno(), 0);
   fs_.plan().Clear();
   EXPECT_EQ(Write("three").value().base_offset, Offset(1));
+}
+
+TEST_F(PartitionLogFaultTest, EioOnAWriteLinkedToASyncFailsTheLogUntilReopened) {
+  ASSERT_TRUE(Write("one").ok());
+  Fail(FaultOp::kWriteThenSync, FaultAction::kFailEio);
+  EXPECT_EQ(Write("two").status().code(), StatusCode::kIoError);
+  fs_.plan().Clear();
+  EXPECT_EQ(Write("three").status().code(), StatusCode::kIoError);
+  log_.reset();
+  Open();
+  EXPECT_EQ(Write("four").value().base_offset, Offset(1));
+}
+
+TEST_F(PartitionLogFaultTest, AWaitForADroppedBatchFailsEvenAfterItsOffsetIsReused) {
+  ASSERT_TRUE(Write("one").ok());
+  fs_.plan().Add(FaultRule::OnNth(FaultOp::kWrite, 1).Do(FaultAction::kFailEnospc));
+  BatchBuilder builder;
+  builder.Add("k", "dropped", TimestampMs(1));
+  std::vector<std::byte> batch = builder.Build();
+  Result<AppendInfo> dropped = loop_->Run(log_->Append(batch));
+  ASSERT_TRUE(dropped.ok());
+  while (loop_->RunOnce(false)) {
+  }
+  // The failed write gave offset 1 back; another batch takes it and is durable.
+  Result<AppendInfo> reused = Write("reuses offset 1");
+  ASSERT_TRUE(reused.ok());
+  EXPECT_EQ(reused->base_offset, dropped->base_offset);
+  EXPECT_EQ(loop_->Run(log_->WaitDurable(*dropped)).code(), StatusCode::kNoSpace);
 }
 
 TEST_F(PartitionLogFaultTest, ShortWritesAreCompleted) {
@@ -119,9 +156,9 @@ TEST_F(PartitionLogFaultTest, FailedSyncFailsTheLogUntilReopened) {
   std::vector<std::byte> batch = builder.Build();
   auto info = loop_->Run(log_->Append(batch));
   ASSERT_TRUE(info.ok());
-  ASSERT_TRUE(loop_->Run(log_->WaitWritten(info->last_offset)).ok());
+  ASSERT_TRUE(loop_->Run(log_->WaitWritten(*info)).ok());
   Fail(FaultOp::kDataSync, FaultAction::kFailEio);
-  EXPECT_EQ(loop_->Run(log_->WaitDurable(info->last_offset)).code(), StatusCode::kIoError);
+  EXPECT_EQ(loop_->Run(log_->WaitDurable(*info)).code(), StatusCode::kIoError);
   EXPECT_EQ(Write("three").status().code(), StatusCode::kIoError);
   fs_.plan().Clear();
   log_.reset();

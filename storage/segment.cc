@@ -76,7 +76,9 @@ FilePos Segment::PositionForTimestamp(TimestampMs ts) const {
   return PositionAtOrBefore(stats_.base_offset + std::prev(it)->relative_offset);
 }
 
-PersistedIndex Segment::ToPersistedIndex() const { return {stats_, offsets_, times_}; }
+PersistedIndex Segment::ToPersistedIndex() const {
+  return {.stats = stats_, .clean_close = false, .offsets = offsets_, .times = times_};
+}
 
 void Segment::RestoreIndex(PersistedIndex index) {
   stats_ = index.stats;

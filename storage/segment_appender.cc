@@ -119,9 +119,16 @@ Task<void> SegmentAppender::FlushLoop() {
 
     Status status = co_await WriteTaken(taken, pos, aligned_len, sync);
     if (!status.ok()) {
-      // A failed linked sync lands here too: with O_DIRECT the bytes went to the
-      // device, so dropping them and writing the same positions again later is safe.
       RollBack(taken, pos, status);
+      // With a linked sync the error may be the sync's, and after a failed
+      // fdatasync nobody can say which earlier writes reached the device: only a
+      // reopen (which re-reads the disk) may claim durability again. A full disk is
+      // the exception: it refuses the write, and appends work once space returns.
+      if (sync && status.code() != StatusCode::kNoSpace) {
+        failed_ = status;
+        listener_.OnFailed(failed_);
+        break;
+      }
       continue;  // nothing is unwritten now; a sync still owed to written bytes runs next
     }
     FilePos new_end = pos + len;

@@ -9,8 +9,10 @@
 //   OnDurable(end) once an fdatasync that started after they were written
 //   completed (*durable*). Both move forward only.
 // - A failed write drops every appended byte after the last written one and calls
-//   OnWriteFailed; a failed sync makes the appender failed for good (the kernel no
-//   longer tells which writes reached the device), until the log is reopened.
+//   OnWriteFailed. A failed sync, or any failure other than NoSpace of a write
+//   linked to a sync, also makes the appender failed for good (OnFailed): after a
+//   failed fdatasync nobody can say which writes reached the device, so only a
+//   reopen, which reads the disk again, may claim durability again.
 //
 // Buffers: two buffers of `buffer_bytes`, one being filled while the other is in
 // flight. The last, partial 4 KiB page of a flush is copied to the next buffer and

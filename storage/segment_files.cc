@@ -16,6 +16,7 @@ constexpr char kOffsetIndexMagic[4] = {'M', 'S', 'O', 'I'};
 constexpr char kTimeIndexMagic[4] = {'M', 'S', 'T', 'I'};
 constexpr char kSealMagic[4] = {'M', 'S', 'S', 'L'};
 constexpr uint16_t kFormatVersion = 1;
+constexpr uint16_t kCleanCloseFlag = 1;  // offset index flags, bit 0
 
 // Appends big-endian fields to a byte vector.
 class Writer {
@@ -74,8 +75,7 @@ Result<Reader> OpenChecked(ConstBytes b, const char (&magic)[4], std::string_vie
   }
   Reader r(body.subspan(4));
   if (r.Get<uint16_t>() != kFormatVersion) return Corruption(std::string(what) + " has an unknown version");
-  r.Get<uint16_t>();  // reserved
-  return r;
+  return r;  // positioned at the 16-bit flags field
 }
 
 void PutStats(Writer& w, const SegmentStats& s) {
@@ -120,7 +120,7 @@ std::vector<std::byte> EncodeOffsetIndex(const PersistedIndex& index) {
   Writer w;
   w.PutMagic(kOffsetIndexMagic);
   w.Put<uint16_t>(kFormatVersion);
-  w.Put<uint16_t>(0);
+  w.Put<uint16_t>(index.clean_close ? kCleanCloseFlag : 0);
   PutStats(w, index.stats);
   w.Put<uint32_t>(static_cast<uint32_t>(index.offsets.size()));
   for (const OffsetIndexEntry& e : index.offsets) {
@@ -148,6 +148,7 @@ std::vector<std::byte> EncodeTimeIndex(const PersistedIndex& index) {
 Result<PersistedIndex> DecodeIndexFiles(ConstBytes offset_file, ConstBytes time_file) {
   PersistedIndex index;
   ASSIGN_OR_RETURN(Reader r, OpenChecked(offset_file, kOffsetIndexMagic, "offset index"));
+  index.clean_close = (r.Get<uint16_t>() & kCleanCloseFlag) != 0;
   index.stats = GetStats(r);
   uint32_t n = r.Get<uint32_t>();
   if (r.failed() || n > offset_file.size() / 8) return Corruption("offset index is truncated");
@@ -159,6 +160,7 @@ Result<PersistedIndex> DecodeIndexFiles(ConstBytes offset_file, ConstBytes time_
   if (r.failed()) return Corruption("offset index is truncated");
 
   ASSIGN_OR_RETURN(Reader t, OpenChecked(time_file, kTimeIndexMagic, "time index"));
+  t.Get<uint16_t>();  // flags, none defined
   int64_t base = t.Get<int64_t>();
   uint64_t size = t.Get<uint64_t>();
   uint32_t m = t.Get<uint32_t>();
@@ -188,6 +190,7 @@ std::vector<std::byte> EncodeSeal(const SealManifest& seal) {
 
 Result<SealManifest> DecodeSeal(ConstBytes bytes) {
   ASSIGN_OR_RETURN(Reader r, OpenChecked(bytes, kSealMagic, "seal manifest"));
+  r.Get<uint16_t>();  // flags, none defined
   SealManifest seal;
   seal.stats = GetStats(r);
   seal.digest_high = r.Get<uint64_t>();

@@ -52,6 +52,9 @@ struct TimeIndexEntry {
 // prefix [0, stats.size) of the log; recovery trusts that prefix and scans after it.
 struct PersistedIndex {
   SegmentStats stats;
+  // Written by a clean Close: the log ends exactly at stats.size, so the next open
+  // need not look beyond it. Cleared on disk before the first append after opening.
+  bool clean_close = false;
   std::vector<OffsetIndexEntry> offsets;
   std::vector<TimeIndexEntry> times;
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "storage/chunk_reader.h"
 #include "storage/data_dir.h"
 #include "storage/record_batch.h"
 #include "storage/record_batch_format.h"
@@ -23,10 +24,6 @@ Task<Result<std::vector<std::byte>>> ReadWhole(io::FileSystem& fs, const std::st
   Status s = co_await io::ReadFully(**file, FilePos(0), bytes);
   if (!s.ok()) co_return s;
   co_return std::move(bytes);
-}
-
-bool AllZero(ConstBytes b) {
-  return std::all_of(b.begin(), b.end(), [](std::byte x) { return x == std::byte{0}; });
 }
 
 // Checks one segment. `expected_base` is where the previous segment ended (or -1).
@@ -54,37 +51,44 @@ Task<Status> VerifySegment(io::FileSystem& fs, const std::string& dir, Offset ba
       problem(seal_path, 0, decoded.status().message());
     }
   }
-  CO_ASSIGN_OR_RETURN(std::vector<std::byte> log, co_await ReadWhole(fs, log_path));
-  uint64_t limit = seal ? std::min<uint64_t>(seal->stats.size, log.size()) : log.size();
-  if (seal && seal->stats.size > log.size()) {
-    problem(log_path, log.size(), "file is shorter than its seal says (" +
+  // The log is read in chunks: an active segment is preallocated to its full size.
+  CO_ASSIGN_OR_RETURN(std::unique_ptr<io::File> file, fs.Open(log_path, {.read_only = true}));
+  CO_ASSIGN_OR_RETURN(uint64_t file_size, file->Size());
+  ChunkReader reader(*file, file_size, 4 << 20);
+  uint64_t limit = seal ? std::min<uint64_t>(seal->stats.size, file_size) : file_size;
+  if (seal && seal->stats.size > file_size) {
+    problem(log_path, file_size, "file is shorter than its seal says (" +
                                       std::to_string(seal->stats.size) + " bytes)");
   }
+  XXH3_state_t* digest_state = XXH3_createState();
+  XXH3_128bits_reset(digest_state);
   std::map<uint64_t, Offset> batch_at;  // position → base offset, for the index check
   SegmentStats stats;
   stats.base_offset = base;
   stats.next_offset = base;
   uint64_t pos = 0;
+  bool damaged = false;
   while (pos < limit) {
-    ConstBytes rest(log.data() + pos, limit - pos);
-    if (rest.size() < batch_format::kHeaderSize || AllZero(rest.first(batch_format::kHeaderSize))) {
-      if (!AllZero(rest)) problem(log_path, pos, "bytes after the last batch are not zero");
-      break;
-    }
-    std::optional<BatchHeader> h = PeekBatchHeader(rest);
-    if (h->batch_length < 49 || h->total_size() > rest.size()) {
+    CO_ASSIGN_OR_RETURN(ConstBytes head, co_await reader.Get(pos, batch_format::kHeaderSize));
+    if (head.size() < batch_format::kHeaderSize || AllZero(head)) break;
+    std::optional<BatchHeader> h = PeekBatchHeader(head);
+    if (h->batch_length < 49 || pos + h->total_size() > limit) {
       problem(log_path, pos, "bad batch length " + std::to_string(h->batch_length));
+      damaged = true;
       break;
     }
-    Result<BatchHeader> checked = CheckBatchFraming(rest.first(h->total_size()));
+    CO_ASSIGN_OR_RETURN(ConstBytes batch, co_await reader.Get(pos, h->total_size()));
+    Result<BatchHeader> checked = CheckBatchFraming(batch);
     if (!checked.ok()) {
       problem(log_path, pos, checked.status().message());
+      damaged = true;
       break;
     }
     if (h->base_offset != stats.next_offset) {
       problem(log_path, pos, "batch offset " + std::to_string(h->base_offset.value()) +
                                  ", expected " + std::to_string(stats.next_offset.value()));
     }
+    XXH3_128bits_update(digest_state, batch.data(), batch.size());
     batch_at[pos] = h->base_offset;
     if (stats.batch_count == 0) stats.first_timestamp = h->base_timestamp;
     stats.max_timestamp = std::max(stats.max_timestamp, h->max_timestamp);
@@ -96,8 +100,26 @@ Task<Status> VerifySegment(io::FileSystem& fs, const std::string& dir, Offset ba
     summary.batches += 1;
   }
   summary.bytes += stats.size;
-  if (seal) {
-    XXH128_hash_t digest = XXH3_128bits(log.data(), limit);
+  // Past the last batch: up to the sealed end the digest still covers the bytes; in
+  // an unsealed file everything must be zeros (preallocated, never written).
+  for (uint64_t at = pos; at < file_size && !damaged;) {
+    CO_ASSIGN_OR_RETURN(ConstBytes chunk, co_await reader.Get(at, 4 << 20));
+    if (chunk.empty()) break;
+    size_t in_seal = at < limit ? std::min<uint64_t>(chunk.size(), limit - at) : 0;
+    if (in_seal > 0) XXH3_128bits_update(digest_state, chunk.data(), in_seal);
+    auto non_zero = std::find_if(chunk.begin(), chunk.end(), [](std::byte x) { return x != std::byte{0}; });
+    if (non_zero != chunk.end()) {
+      uint64_t where = at + (non_zero - chunk.begin());
+      problem(log_path, where, where < limit ? "bytes inside the sealed range after the last batch"
+                                             : seal ? "bytes after the sealed end (damage kept for inspection?)"
+                                                    : "bytes after the last batch are not zero");
+      break;
+    }
+    at += chunk.size();
+  }
+  XXH128_hash_t digest = XXH3_128bits_digest(digest_state);
+  XXH3_freeState(digest_state);
+  if (seal && !damaged) {
     if (digest.high64 != seal->digest_high || digest.low64 != seal->digest_low) {
       problem(log_path, 0, "XXH3-128 digest does not match the seal");
     }

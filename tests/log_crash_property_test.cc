@@ -39,7 +39,7 @@ Task<void> Producer(storage::PartitionLog& log, World& world, std::string value,
   std::vector<std::byte> batch = builder.Build();
   Result<storage::AppendInfo> info = co_await log.Append(batch);
   if (info.ok() && durable) {
-    Status s = co_await log.WaitDurable(info->last_offset);
+    Status s = co_await log.WaitDurable(*info);
     if (s.ok() && !world.crashed) {
       for (int i = 0; i < records; ++i) {
         world.acked[info->base_offset.value() + i] = value + "#" + std::to_string(i);

@@ -37,7 +37,7 @@ Task<void> ChildProducer(storage::PartitionLog& log, int fd, int id, uint64_t se
     std::vector<std::byte> batch = builder.Build();
     Result<storage::AppendInfo> info = co_await log.Append(batch);
     if (!info.ok()) _exit(3);
-    Status durable = co_await log.WaitDurable(info->last_offset);
+    Status durable = co_await log.WaitDurable(*info);
     if (!durable.ok()) _exit(4);
     std::string line = std::to_string(info->base_offset.value()) + " " + value + "\n";
     // A pipe write of less than PIPE_BUF bytes is atomic: the parent sees whole lines.

@@ -35,13 +35,35 @@ std::string Base64(ConstBytes b) {
   return out;
 }
 
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
+// U+10FFFF, so every string handed to the JSON writer is one it accepts.
 bool IsUtf8(ConstBytes b) {
   size_t i = 0;
   while (i < b.size()) {
     auto c = static_cast<uint8_t>(b[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > b.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint8_t lo = 0x80, hi = 0xbf;  // allowed range of the second byte
+    if (c >= 0xc2 && c <= 0xdf) {
+      n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 3;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 4;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (i + n > b.size()) return false;
+    auto second = static_cast<uint8_t>(b[i + 1]);
+    if (second < lo || second > hi) return false;
+    for (size_t k = 2; k < n; ++k) {
       if ((static_cast<uint8_t>(b[i + k]) & 0xc0) != 0x80) return false;
     }
     i += n;
@@ -53,6 +75,12 @@ nlohmann::json BytesJson(const std::optional<ConstBytes>& b) {
   if (!b) return nullptr;
   if (IsUtf8(*b)) return std::string(AsStringView(*b));
   return {{"base64", Base64(*b)}};
+}
+
+// nlohmann throws on invalid UTF-8; IsUtf8 keeps it out, and `replace` makes sure
+// that nothing can throw here anyway.
+std::string Print(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 const char* CompressionName(storage::Compression c) {
@@ -93,7 +121,7 @@ int RunDump(const std::string& path) {
         {"producer_id", h->producer_id}, {"producer_epoch", h->producer_epoch},
         {"base_sequence", h->base_sequence}, {"control", h->is_control()},
         {"crc_ok", checked.ok()}};
-    std::printf("%s\n", line.dump().c_str());
+    std::printf("%s\n", Print(line).c_str());
     if (!checked.ok()) {
       std::fprintf(stderr, "dump: %s:%llu: %s\n", path.c_str(), static_cast<unsigned long long>(pos),
                    checked.status().message().c_str());
@@ -109,7 +137,7 @@ int RunDump(const std::string& path) {
         nlohmann::json rec = {{"offset", r->offset.value()}, {"timestamp", r->timestamp.value()},
                               {"key", BytesJson(r->key)}, {"value", BytesJson(r->value)},
                               {"headers", headers}};
-        std::printf("%s\n", rec.dump().c_str());
+        std::printf("%s\n", Print(rec).c_str());
       }
       if (!reader.status().ok()) {
         std::fprintf(stderr, "dump: %s:%llu: %s\n", path.c_str(),

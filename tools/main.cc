@@ -7,6 +7,8 @@
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
+  // Log lines reach a pipe or a journal as they happen, not when a buffer fills.
+  spdlog::flush_on(spdlog::level::info);
   CLI::App app("Millstream: a Kafka-protocol event streaming engine for plants", "millstream");
   app.require_subcommand(1);
   std::map<CLI::App*, millstream::tools::CommandRunner> runners;
