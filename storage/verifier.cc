@@ -26,6 +26,10 @@ Task<Result<std::vector<std::byte>>> ReadWhole(io::FileSystem& fs, const std::st
   co_return std::move(bytes);
 }
 
+// Bytes after the logical end that verify reads to find stray data: twice the
+// default write buffer, as recovery's probe.
+constexpr uint64_t kZeroWindow = 16ull << 20;
+
 // Checks one segment. `expected_base` is where the previous segment ended (or -1).
 Task<Status> VerifySegment(io::FileSystem& fs, const std::string& dir, Offset base,
                            Offset& expected_next, VerifySummary& summary) {
@@ -100,10 +104,13 @@ Task<Status> VerifySegment(io::FileSystem& fs, const std::string& dir, Offset ba
     summary.batches += 1;
   }
   summary.bytes += stats.size;
-  // Past the last batch: up to the sealed end the digest still covers the bytes; in
-  // an unsealed file everything must be zeros (preallocated, never written).
-  for (uint64_t at = pos; at < file_size && !damaged;) {
-    CO_ASSIGN_OR_RETURN(ConstBytes chunk, co_await reader.Get(at, 4 << 20));
+  // Past the last batch: up to the sealed end the digest still covers the bytes;
+  // after it (or after the last batch of an unsealed file) there must be zeros.
+  // Only a window as long as recovery probes is read, not all of a preallocated
+  // gigabyte: a flush never writes further than that past the end.
+  uint64_t check_end = std::min<uint64_t>(file_size, std::max(limit, pos) + kZeroWindow);
+  for (uint64_t at = pos; at < check_end && !damaged;) {
+    CO_ASSIGN_OR_RETURN(ConstBytes chunk, co_await reader.Get(at, std::min<uint64_t>(4 << 20, check_end - at)));
     if (chunk.empty()) break;
     size_t in_seal = at < limit ? std::min<uint64_t>(chunk.size(), limit - at) : 0;
     if (in_seal > 0) XXH3_128bits_update(digest_state, chunk.data(), in_seal);
