@@ -286,6 +286,22 @@ TYPED_TEST(PartitionLogTest, TornTailIsTruncatedNotReported) {
   EXPECT_EQ(this->Write("c").base_offset, Offset(2));
 }
 
+TYPED_TEST(PartitionLogTest, AFileCutInsideTheLastBatchIsRecovered) {
+  this->Write("a");
+  this->Write("b");
+  uint64_t cut = this->log_->size_bytes() - 10;
+  this->Close();
+  auto file = this->fs_->Open(this->LogPath(0), {});
+  ASSERT_TRUE(file.ok());
+  ASSERT_TRUE((*file)->Truncate(cut).ok());
+  file->reset();
+  ASSERT_TRUE(this->fs_->Remove(io::JoinPath(this->Dir(), SegmentFileName(Offset(0), kIndexExtension))).ok());
+  this->Open();
+  EXPECT_TRUE(this->report_.problems.empty());
+  EXPECT_EQ(this->Values(), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(this->Write("c").base_offset, Offset(1));
+}
+
 TYPED_TEST(PartitionLogTest, InteriorCorruptionIsReportedWithPositionAndOffsetsAreNotReused) {
   this->Write("a");
   uint64_t second = this->log_->size_bytes();
