@@ -19,7 +19,8 @@ struct PartitionDir {
 std::string TopicsRoot(const std::string& data_dir);
 std::string PartitionPath(const std::string& data_dir, const std::string& topic, int32_t partition);
 // Every partition directory under `data_dir`, sorted by topic and partition.
-// Entries whose names are not partition numbers are skipped.
+// Only canonical partition numbers count ("7", not "007"); other entries and plain
+// files are skipped. A topic directory that cannot be listed is an error.
 Result<std::vector<PartitionDir>> ListPartitions(io::FileSystem& fs, const std::string& data_dir);
 
 }  // namespace millstream::storage

@@ -72,6 +72,25 @@ Task<Result<TailProbe>> ProbeTail(ChunkReader& reader, uint64_t from, uint64_t e
   co_return probe;
 }
 
+// The offset after the last of the valid batches that follow each other from
+// `at`, or `floor` if that is higher.
+Task<Result<Offset>> OffsetAfterValidBatches(ChunkReader& reader, uint64_t at, Offset floor) {
+  Offset next = floor;
+  while (at + batch_format::kHeaderSize <= reader.file_size()) {
+    CO_ASSIGN_OR_RETURN(ConstBytes head, co_await reader.Get(at, batch_format::kHeaderSize));
+    std::optional<BatchHeader> h = PeekBatchHeader(head);
+    if (h->magic != batch_format::kMagicV2 || h->batch_length < 49 ||
+        at + h->total_size() > reader.file_size()) {
+      break;
+    }
+    CO_ASSIGN_OR_RETURN(ConstBytes batch, co_await reader.Get(at, h->total_size()));
+    if (!CheckBatchFraming(batch).ok()) break;
+    next = std::max(next, h->last_offset() + 1);
+    at += h->total_size();
+  }
+  co_return next;
+}
+
 }  // namespace
 
 Task<Status> PartitionLog::Recover(RecoveryReport& report) {
@@ -119,6 +138,12 @@ Task<Status> PartitionLog::Recover(RecoveryReport& report) {
     CO_ASSIGN_OR_RETURN(bool clean_close, co_await LoadSealedSegment(segment, report));
     if (segment->sealed()) {
       resume = segment->stats().next_offset;
+      // A segment sealed before damage keeps the damaged bytes after its sealed
+      // end; if it is the last one, the crash came before the next segment
+      // existed, and the offsets beyond the damage must still not be reused.
+      if (is_last) {
+        CO_ASSIGN_OR_RETURN(resume, co_await OffsetBeyondSealedEnd(segment));
+      }
       continue;
     }
     if (!is_last) {
@@ -146,6 +171,21 @@ Task<Status> PartitionLog::Recover(RecoveryReport& report) {
   if (!active_) CO_RETURN_IF_ERROR(co_await CreateActive(resume));
   next_offset_ = written_next_ = durable_next_ = active_->stats().next_offset;
   co_return Status::Ok();
+}
+
+// For a sealed segment whose file is longer than its sealed end: the offset after
+// the valid batches found beyond the damage that recovery sealed it before.
+Task<Result<Offset>> PartitionLog::OffsetBeyondSealedEnd(const SegmentHandle& segment) {
+  Offset next = segment->stats().next_offset;
+  CO_ASSIGN_OR_RETURN(io::File* file, segment->Reader(fs_));
+  CO_ASSIGN_OR_RETURN(uint64_t file_size, file->Size());
+  uint64_t end = segment->stats().size;
+  if (file_size <= end) co_return next;
+  ChunkReader reader(*file, file_size);
+  uint64_t window_end = std::min<uint64_t>(file_size, end + 2 * config_.write_buffer_bytes + kIoAlignment);
+  CO_ASSIGN_OR_RETURN(TailProbe probe, co_await ProbeTail(reader, end, window_end));
+  if (probe.valid_batch_at < 0) co_return next;
+  co_return co_await OffsetAfterValidBatches(reader, probe.valid_batch_at, next);
 }
 
 // Cuts a segment's file to its logical size (its preallocated space goes) and makes
@@ -263,16 +303,7 @@ Task<Result<PartitionLog::ScanEnd>> PartitionLog::ScanSegment(const SegmentHandl
   if (probe.valid_batch_at >= 0) {
     // Offsets up to the last valid batch after the damage were handed out before
     // the crash; the log continues after them, never reusing one.
-    Offset resume = end.resume;
-    for (uint64_t at = probe.valid_batch_at; at + batch_format::kHeaderSize <= file_size;) {
-      CO_ASSIGN_OR_RETURN(ConstBytes head, co_await reader.Get(at, batch_format::kHeaderSize));
-      std::optional<BatchHeader> h = PeekBatchHeader(head);
-      if (h->magic != batch_format::kMagicV2 || h->batch_length < 49 || at + h->total_size() > file_size) break;
-      CO_ASSIGN_OR_RETURN(ConstBytes batch, co_await reader.Get(at, h->total_size()));
-      if (!CheckBatchFraming(batch).ok()) break;
-      resume = std::max(resume, h->last_offset() + 1);
-      at += h->total_size();
-    }
+    CO_ASSIGN_OR_RETURN(Offset resume, co_await OffsetAfterValidBatches(reader, probe.valid_batch_at, end.resume));
     report.problems.push_back(
         "corruption in " + Where(segment, pos) + ": " + (bad.empty() ? "zeroed batch header" : bad) +
         " (a valid batch follows at byte " + std::to_string(probe.valid_batch_at) + "); offsets [" +

@@ -7,18 +7,6 @@
 
 namespace millstream::storage {
 
-namespace {
-
-// Suspends into a wait list that someone else drains with EventLoop::Post.
-struct WaitIn {
-  std::deque<std::coroutine_handle<>>& list;
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) const { list.push_back(h); }
-  void await_resume() const noexcept {}
-};
-
-}  // namespace
-
 PartitionLog::PartitionLog(io::FileSystem& fs, EventLoop& loop, const Clock& clock,
                            std::string dir, LogConfig config)
     : fs_(fs), loop_(loop), clock_(clock), dir_(std::move(dir)), config_(config) {}
@@ -80,7 +68,7 @@ Task<Result<AppendInfo>> PartitionLog::Append(MutableBytes batch) {
   while (true) {
     if (closed_) co_return ShuttingDown("log " + dir_ + " is closed");
     if (rolling_) {
-      co_await WaitIn{roll_waiters_};
+      co_await roll_waiters_.Wait();
       continue;
     }
     if (!appender_->health().ok()) co_return appender_->health();
@@ -91,7 +79,7 @@ Task<Result<AppendInfo>> PartitionLog::Append(MutableBytes batch) {
       Status cleared = co_await PersistIndex(active_);
       rolling_ = false;
       if (cleared.ok()) clean_flag_on_disk_ = false;
-      WakeRollWaiters();
+      roll_waiters_.WakeAll(loop_);
       if (!cleared.ok()) co_return cleared;
       continue;
     }
@@ -209,10 +197,7 @@ void PartitionLog::OnDurable(FilePos end) {
       // A failed index write costs only a longer scan at the next recovery.
       s.IgnoreError();
       log->index_persist_running_ = false;
-      while (!log->index_waiters_.empty()) {
-        log->loop_.Post(log->index_waiters_.front());
-        log->index_waiters_.pop_front();
-      }
+      log->index_waiters_.WakeAll(log->loop_);
     }(this, active_));
   }
 }
@@ -230,13 +215,6 @@ void PartitionLog::OnFailed(const Status& status) {
   // Nothing after the durable end will ever be confirmed; reopening recovers.
   WakeWaiters(written_waiters_, written_next_, status);
   WakeWaiters(durable_waiters_, durable_next_, status);
-}
-
-void PartitionLog::WakeRollWaiters() {
-  while (!roll_waiters_.empty()) {
-    loop_.Post(roll_waiters_.front());
-    roll_waiters_.pop_front();
-  }
 }
 
 SegmentHandle PartitionLog::FindSegment(Offset offset) const {
@@ -355,13 +333,13 @@ Task<Status> PartitionLog::CreateActive(Offset base) {
 Task<Status> PartitionLog::Roll() {
   if (rolling_) {
     // Someone else is rolling; this roll is that one.
-    co_await WaitIn{roll_waiters_};
+    co_await roll_waiters_.Wait();
     co_return Status::Ok();
   }
   rolling_ = true;
   Status status = co_await appender_->Drain(/*sync=*/true);
   // An index checkpoint of this segment in flight would race the seal's own.
-  while (index_persist_running_) co_await WaitIn{index_waiters_};
+  while (index_persist_running_) co_await index_waiters_.Wait();
   if (status.ok() && !active_->stats().empty()) {
     // Create the next segment first: if the disk is full the active one stays as it
     // was and appends fail with NoSpace until space returns.
@@ -382,7 +360,7 @@ Task<Status> PartitionLog::Roll() {
     }
   }
   rolling_ = false;
-  WakeRollWaiters();
+  roll_waiters_.WakeAll(loop_);
   co_return status;
 }
 
@@ -467,13 +445,19 @@ Task<Result<int>> PartitionLog::ApplyRetention(const RetentionPolicy& policy,
     if (pin && pin(stats)) break;
     // The .log goes first: an index or seal without its log is an orphan that
     // recovery removes, while a log without its seal would be re-scanned.
-    for (std::string_view ext : {kLogExtension, kIndexExtension, kTimeIndexExtension, kSealExtension}) {
-      Status removed = fs_.Remove(oldest->PathOf(ext));
-      if (!removed.ok() && removed.code() != StatusCode::kNotFound) co_return removed;
+    Status removed = fs_.Remove(oldest->PathOf(kLogExtension));
+    if (!removed.ok() && removed.code() != StatusCode::kNotFound) {
+      if (deleted > 0) fs_.SyncDir(dir_).IgnoreError();
+      co_return removed;
     }
+    // The log is gone, so is the segment; a leftover index or seal is an orphan
+    // that the next recovery removes.
     total -= stats.size;
     segments_.erase(segments_.begin());
     ++deleted;
+    for (std::string_view ext : {kIndexExtension, kTimeIndexExtension, kSealExtension}) {
+      fs_.Remove(oldest->PathOf(ext)).IgnoreError();
+    }
   }
   if (deleted > 0) CO_RETURN_IF_ERROR(fs_.SyncDir(dir_));
   co_return deleted;
@@ -481,11 +465,11 @@ Task<Result<int>> PartitionLog::ApplyRetention(const RetentionPolicy& policy,
 
 Task<Status> PartitionLog::Close() {
   if (closed_) co_return Status::Ok();
-  while (rolling_) co_await WaitIn{roll_waiters_};
+  while (rolling_) co_await roll_waiters_.Wait();
   closed_ = true;
   Status drained = co_await appender_->Drain(/*sync=*/true);
   // A checkpoint of the index may still be on its way; ours must be the last.
-  while (index_persist_running_) co_await WaitIn{index_waiters_};
+  while (index_persist_running_) co_await index_waiters_.Wait();
   if (!drained.ok()) co_return drained;
   co_return co_await PersistIndex(active_, /*clean_close=*/true);
 }

@@ -25,6 +25,7 @@
 #include "base/event_loop.h"
 #include "base/status.h"
 #include "base/task.h"
+#include "base/wait_list.h"
 #include "storage/io/file_system.h"
 #include "storage/record_batch.h"
 #include "storage/segment.h"
@@ -88,7 +89,7 @@ class PartitionLog : private SegmentAppender::Listener {
 
   // Validates `batch` (ValidateBatch), assigns its offsets (rewriting baseOffset in
   // place) and appends it. Waits only when the write buffer is full or a segment
-  // rolls. Errors: Corruption (invalid batch, nothing appended), InvalidArgument
+  // rolls. Errors: ShuttingDown (Close began), Corruption (invalid batch, nothing appended), InvalidArgument
   // (batch larger than the write buffer), NoSpace (a new segment could not be
   // allocated), IoError (the log failed; reopen to recover).
   Task<Result<AppendInfo>> Append(MutableBytes batch);
@@ -148,6 +149,7 @@ class PartitionLog : private SegmentAppender::Listener {
   Task<Result<ScanEnd>> ScanSegment(const SegmentHandle& segment, FilePos from, bool is_last,
                                     bool trust_zeros, RecoveryReport& report);
   Task<Status> TruncateToSize(const SegmentHandle& segment);
+  Task<Result<Offset>> OffsetBeyondSealedEnd(const SegmentHandle& segment);
   Task<Status> OpenActive(const SegmentHandle& segment);
   Task<Status> ZeroTail(const SegmentHandle& segment, FilePos from);
 
@@ -159,7 +161,6 @@ class PartitionLog : private SegmentAppender::Listener {
   bool NeedsRoll(size_t batch_size) const;
   Task<Status> WaitAppended(AppendInfo appended, bool durable);
   SegmentHandle FindSegment(Offset offset) const;
-  void WakeRollWaiters();
 
   // SegmentAppender::Listener
   void OnWritten(FilePos from, ConstBytes bytes) override;
@@ -200,8 +201,8 @@ class PartitionLog : private SegmentAppender::Listener {
   // The active segment's index on disk says "closed cleanly, ends here". It must
   // be rewritten without that mark before anything is appended after it.
   bool clean_flag_on_disk_ = false;
-  std::deque<std::coroutine_handle<>> roll_waiters_;
-  std::deque<std::coroutine_handle<>> index_waiters_;  // wait for an index checkpoint
+  WaitList roll_waiters_;   // appends waiting for a roll (or the clean-mark rewrite)
+  WaitList index_waiters_;  // waiting for an index checkpoint in flight
 };
 
 }  // namespace millstream::storage

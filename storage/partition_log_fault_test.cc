@@ -27,6 +27,15 @@ Task<Result<AppendInfo>> AppendDurable(PartitionLog& log, std::string value) {
   co_return info;
 }
 
+Task<Status> AppendWritten(PartitionLog& log, std::string value) {
+  BatchBuilder builder;
+  builder.Add("k", value, TimestampMs(1000));
+  std::vector<std::byte> batch = builder.Build();
+  Result<AppendInfo> info = co_await log.Append(batch);
+  if (!info.ok()) co_return info.status();
+  co_return co_await log.WaitWritten(*info);
+}
+
 class PartitionLogFaultTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
@@ -75,10 +84,10 @@ TEST_F(PartitionLogFaultTest, FullDiskAtRollFailsWithNoSpaceAndKeepsTheLog) {
   EXPECT_EQ(log_->next_offset(), again->last_offset + 1);
 }
 
-TEST_F(PartitionLogFaultTest, NoSpaceOnWriteDropsOnlyTheUnwrittenAppends) {
+TEST_F(PartitionLogFaultTest, NoSpaceOnAPlainWriteDropsOnlyTheUnwrittenAppends) {
   ASSERT_TRUE(Write("durable").ok());
-  Fail(FaultOp::kWriteThenSync, FaultAction::kFailEnospc);
-  EXPECT_EQ(Write("refused").status().code(), StatusCode::kNoSpace);
+  Fail(FaultOp::kWrite, FaultAction::kFailEnospc);
+  EXPECT_EQ(loop_->Run(AppendWritten(*log_, "refused")).code(), StatusCode::kNoSpace);
   EXPECT_EQ(log_->next_offset(), Offset(1));  // the refused offset is given back
   fs_.plan().Clear();
   EXPECT_EQ(Write("after").value().base_offset, Offset(1));
@@ -86,14 +95,17 @@ TEST_F(PartitionLogFaultTest, NoSpaceOnWriteDropsOnlyTheUnwrittenAppends) {
   EXPECT_EQ(log_->next_offset(), Offset(2));
 }
 
-Task<Status> AppendWritten(PartitionLog& log, std::string value) {
-  BatchBuilder builder;
-  builder.Add("k", value, TimestampMs(1000));
-  std::vector<std::byte> batch = builder.Build();
-  Result<AppendInfo> info = co_await log.Append(batch);
-  if (!info.ok()) co_return info.status();
-  co_return co_await log.WaitWritten(*info);
+TEST_F(PartitionLogFaultTest, NoSpaceOnAWriteLinkedToASyncFailsTheLogUntilReopened) {
+  ASSERT_TRUE(Write("durable").ok());
+  Fail(FaultOp::kWriteThenSync, FaultAction::kFailEnospc);
+  EXPECT_EQ(Write("refused").status().code(), StatusCode::kNoSpace);
+  fs_.plan().Clear();
+  EXPECT_FALSE(Write("still refused").ok());
+  log_.reset();
+  Open();
+  EXPECT_EQ(Write("after").value().base_offset, Offset(1));
 }
+
 
 TEST_F(PartitionLogFaultTest, EioOnAPlainWriteIsReportedAndTheLogGoesOn) {
   ASSERT_TRUE(Write("one").ok());

@@ -327,6 +327,26 @@ TYPED_TEST(PartitionLogTest, InteriorCorruptionIsReportedWithPositionAndOffsetsA
   EXPECT_EQ(this->Write("d").base_offset, Offset(3));
 }
 
+TYPED_TEST(PartitionLogTest, OffsetsBeyondDamageStayTakenIfTheNextSegmentWasLost) {
+  this->Write("a");
+  uint64_t second = this->log_->size_bytes();
+  this->Write("b");
+  this->Write("c");
+  this->Close();
+  auto file = this->fs_->Open(this->LogPath(0), {});
+  ASSERT_TRUE(file.ok());
+  std::byte bad{0x5a};
+  ASSERT_TRUE(this->loop_->Run(io::WriteFully(**file, FilePos(second + 70), ConstBytes(&bad, 1))).ok());
+  file->reset();
+  ASSERT_TRUE(this->fs_->Remove(io::JoinPath(this->Dir(), SegmentFileName(Offset(0), kIndexExtension))).ok());
+  this->Open();  // seals segment 0 before the damage and starts segment 3
+  this->log_.reset();
+  // As if the crash came before the new segment reached the disk.
+  ASSERT_TRUE(this->fs_->Remove(this->LogPath(3)).ok());
+  this->Open();
+  EXPECT_EQ(this->Write("d").base_offset, Offset(3));
+}
+
 TYPED_TEST(PartitionLogTest, AZeroedBatchHeaderIsCorruptionNotTheEnd) {
   this->Write("a");
   uint64_t second = this->log_->size_bytes();

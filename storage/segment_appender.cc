@@ -4,18 +4,6 @@
 
 namespace millstream::storage {
 
-namespace {
-
-// Suspends the caller into a wait list; whoever drains the list resumes it.
-struct WaitIn {
-  std::deque<std::coroutine_handle<>>& list;
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) const { list.push_back(h); }
-  void await_resume() const noexcept {}
-};
-
-}  // namespace
-
 SegmentAppender::SegmentAppender(EventLoop& loop, io::File& file, FilePos end, ConstBytes tail,
                                  size_t buffer_bytes, Listener& listener)
     : loop_(loop),
@@ -59,7 +47,7 @@ Task<void> SegmentAppender::StartFlush() {
   co_await loop_.Yield();
   kick_scheduled_ = false;
   if (flushing_ || !failed_.ok() || (!HasUnwritten() && !WantsSync())) {
-    WakeAll(idle_waiters_);
+    idle_waiters_.WakeAll(loop_);
     co_return;
   }
   flushing_ = true;
@@ -69,23 +57,16 @@ Task<void> SegmentAppender::StartFlush() {
 Task<void> SegmentAppender::WaitForRoom() {
   if (!failed_.ok()) co_return;
   Kick();
-  if (flushing_ || kick_scheduled_) co_await WaitIn{idle_waiters_};
+  if (flushing_ || kick_scheduled_) co_await idle_waiters_.Wait();
 }
 
 Task<Status> SegmentAppender::Drain(bool sync) {
   if (sync) RequestSync(end());
   Kick();
   while (failed_.ok() && (flushing_ || kick_scheduled_ || HasUnwritten() || (sync && WantsSync()))) {
-    co_await WaitIn{idle_waiters_};
+    co_await idle_waiters_.Wait();
   }
   co_return failed_;
-}
-
-void SegmentAppender::WakeAll(std::deque<std::coroutine_handle<>>& waiters) {
-  while (!waiters.empty()) {
-    loop_.Post(waiters.front());
-    waiters.pop_front();
-  }
 }
 
 Task<void> SegmentAppender::FlushLoop() {
@@ -120,11 +101,11 @@ Task<void> SegmentAppender::FlushLoop() {
     Status status = co_await WriteTaken(taken, pos, aligned_len, sync);
     if (!status.ok()) {
       RollBack(taken, pos, status);
-      // With a linked sync the error may be the sync's, and after a failed
-      // fdatasync nobody can say which earlier writes reached the device: only a
-      // reopen (which re-reads the disk) may claim durability again. A full disk is
-      // the exception: it refuses the write, and appends work once space returns.
-      if (sync && status.code() != StatusCode::kNoSpace) {
+      // With a linked sync the error may be the sync's (even ENOSPC, on thin or
+      // network storage), and after a failed fdatasync nobody can say which earlier
+      // writes reached the device: only a reopen, which reads the disk again, may
+      // claim durability again. A plain write that fails leaves nothing in doubt.
+      if (sync) {
         failed_ = status;
         listener_.OnFailed(failed_);
         break;
@@ -139,10 +120,10 @@ Task<void> SegmentAppender::FlushLoop() {
       durable_end_ = new_end;
       listener_.OnDurable(durable_end_);
     }
-    WakeAll(idle_waiters_);
+    idle_waiters_.WakeAll(loop_);
   }
   flushing_ = false;
-  WakeAll(idle_waiters_);
+  idle_waiters_.WakeAll(loop_);
 }
 
 // Writes `aligned_len` bytes of `buffer` at `pos`, with a linked sync when asked.

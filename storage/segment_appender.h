@@ -9,10 +9,11 @@
 //   OnDurable(end) once an fdatasync that started after they were written
 //   completed (*durable*). Both move forward only.
 // - A failed write drops every appended byte after the last written one and calls
-//   OnWriteFailed. A failed sync, or any failure other than NoSpace of a write
-//   linked to a sync, also makes the appender failed for good (OnFailed): after a
-//   failed fdatasync nobody can say which writes reached the device, so only a
-//   reopen, which reads the disk again, may claim durability again.
+//   OnWriteFailed; a plain write (no sync) that failed leaves the appender usable.
+//   A failed sync, or a failed write linked to a sync (the error may be the
+//   sync's), also makes the appender failed for good (OnFailed): after a failed
+//   fdatasync nobody can say which writes reached the device, so only a reopen,
+//   which reads the disk again, may claim durability again.
 //
 // Buffers: two buffers of `buffer_bytes`, one being filled while the other is in
 // flight. The last, partial 4 KiB page of a flush is copied to the next buffer and
@@ -25,13 +26,13 @@
 
 #include <coroutine>
 #include <cstdint>
-#include <deque>
 
 #include "base/bytes.h"
 #include "base/event_loop.h"
 #include "base/status.h"
 #include "base/strong_id.h"
 #include "base/task.h"
+#include "base/wait_list.h"
 #include "storage/io/file_system.h"
 
 namespace millstream::storage {
@@ -97,7 +98,6 @@ class SegmentAppender {
   bool HasUnwritten() const { return end() > written_end_; }
   bool WantsSync() const { return sync_requested_ > durable_end_; }
   void Kick();
-  void WakeAll(std::deque<std::coroutine_handle<>>& waiters);
 
   EventLoop& loop_;
   io::File& file_;
@@ -112,7 +112,7 @@ class SegmentAppender {
   bool flushing_ = false;
   bool kick_scheduled_ = false;  // a StartFlush is waiting for the next loop turn
   Status failed_;
-  std::deque<std::coroutine_handle<>> idle_waiters_;  // woken after every flush round
+  WaitList idle_waiters_;  // woken after every flush round
 };
 
 }  // namespace millstream::storage

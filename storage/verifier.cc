@@ -30,7 +30,7 @@ Task<Result<std::vector<std::byte>>> ReadWhole(io::FileSystem& fs, const std::st
 // default write buffer, as recovery's probe.
 constexpr uint64_t kZeroWindow = 16ull << 20;
 
-// Checks one segment. `expected_base` is where the previous segment ended (or -1).
+// Checks one segment. `expected_next` is where the previous segment ended (or -1).
 Task<Status> VerifySegment(io::FileSystem& fs, const std::string& dir, Offset base,
                            Offset& expected_next, VerifySummary& summary) {
   auto problem = [&](std::string file, uint64_t pos, std::string what) {
@@ -108,7 +108,7 @@ Task<Status> VerifySegment(io::FileSystem& fs, const std::string& dir, Offset ba
   // after it (or after the last batch of an unsealed file) there must be zeros.
   // Only a window as long as recovery probes is read, not all of a preallocated
   // gigabyte: a flush never writes further than that past the end.
-  uint64_t check_end = std::min<uint64_t>(file_size, std::max(limit, pos) + kZeroWindow);
+  uint64_t check_end = std::min<uint64_t>(file_size, (seal ? std::max(limit, pos) : pos) + kZeroWindow);
   for (uint64_t at = pos; at < check_end && !damaged;) {
     CO_ASSIGN_OR_RETURN(ConstBytes chunk, co_await reader.Get(at, std::min<uint64_t>(4 << 20, check_end - at)));
     if (chunk.empty()) break;

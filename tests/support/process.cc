@@ -93,14 +93,12 @@ bool ChildProcess::WaitForOutput(const std::string& text, int timeout_ms) {
 int ChildProcess::Stop(int signo) {
   if (pid_ <= 0) return -1;
   kill(pid_, signo);
+  // Drain to the end first: a child blocked on a full pipe would never exit.
+  char buf[4096];
+  for (ssize_t n; (n = read(fd_, buf, sizeof(buf))) > 0;) output_.append(buf, n);
   int wstatus = 0;
   waitpid(pid_, &wstatus, 0);
   pid_ = -1;
-  while (true) {
-    size_t before = output_.size();
-    ReadAvailable(0);
-    if (output_.size() == before) break;
-  }
   return ExitCode(wstatus);
 }
 
