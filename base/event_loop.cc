@@ -54,17 +54,22 @@ void EventLoop::NextSqes(io_uring_sqe** out, unsigned count) {
   }
 }
 
-void EventLoop::StashCompletions() {
+unsigned EventLoop::TakeCompletions(std::vector<io_uring_cqe>& into) {
   io_uring_cqe* cqe;
   unsigned head;
   unsigned seen = 0;
   io_uring_for_each_cqe(&ring_, head, cqe) {
-    stashed_.push_back(*cqe);
+    into.push_back(*cqe);
     ++seen;
   }
   io_uring_cq_advance(&ring_, seen);
-  if (seen == 0) {
+  return seen;
+}
+
+void EventLoop::StashCompletions() {
+  if (TakeCompletions(stashed_) == 0) {
     // Nothing to move aside yet: wait for the kernel to post at least one.
+    io_uring_cqe* cqe;
     int rc = io_uring_wait_cqe(&ring_, &cqe);
     MS_CHECK(rc == 0 || rc == -EINTR || rc == -EAGAIN) << "io_uring_wait_cqe failed: " << std::strerror(-rc);
   }
@@ -101,14 +106,7 @@ void EventLoop::DispatchCompletions() {
   // to make room, it moves completions to stashed_, never to reaped_.)
   reaped_.clear();
   reaped_.swap(stashed_);
-  io_uring_cqe* cqe;
-  unsigned head;
-  unsigned seen = 0;
-  io_uring_for_each_cqe(&ring_, head, cqe) {
-    reaped_.push_back(*cqe);
-    ++seen;
-  }
-  io_uring_cq_advance(&ring_, seen);
+  TakeCompletions(reaped_);
   for (const io_uring_cqe& c : reaped_) {
     auto* completion = static_cast<Completion*>(io_uring_cqe_get_data(&c));
     if (completion == nullptr) continue;

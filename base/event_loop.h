@@ -94,6 +94,8 @@ class EventLoop {
   EventLoop() = default;
   void DispatchCompletions();
   void StashCompletions();
+  // Appends every completion the ring holds to `into` and frees their slots.
+  unsigned TakeCompletions(std::vector<io_uring_cqe>& into);
 
   io_uring ring_{};
   bool ring_ready_ = false;

@@ -21,17 +21,6 @@ std::string Where(const SegmentHandle& segment, uint64_t pos) {
   return segment->PathOf(kLogExtension) + " at byte " + std::to_string(pos);
 }
 
-Task<Result<std::vector<std::byte>>> ReadWholeFile(io::FileSystem& fs, const std::string& path) {
-  Result<std::unique_ptr<io::File>> file = fs.Open(path, {.read_only = true});
-  if (!file.ok()) co_return file.status();
-  Result<uint64_t> size = (*file)->Size();
-  if (!size.ok()) co_return size.status();
-  std::vector<std::byte> bytes(*size);
-  Status s = co_await io::ReadFully(**file, FilePos(0), bytes);
-  if (!s.ok()) co_return s;
-  co_return std::move(bytes);
-}
-
 struct TailProbe {
   int64_t valid_batch_at = -1;  // position of a valid batch after the end, or -1
   uint64_t non_zero_end = 0;     // one past the last non-zero byte seen, or 0
@@ -204,7 +193,7 @@ Task<Result<bool>> PartitionLog::LoadSealedSegment(const SegmentHandle& segment,
                                                    RecoveryReport& report) {
   std::optional<SealManifest> seal;
   std::optional<PersistedIndex> index;
-  Result<std::vector<std::byte>> seal_bytes = co_await ReadWholeFile(fs_, segment->PathOf(kSealExtension));
+  Result<std::vector<std::byte>> seal_bytes = co_await io::ReadWholeFile(fs_, segment->PathOf(kSealExtension));
   if (seal_bytes.ok()) {
     Result<SealManifest> decoded = DecodeSeal(*seal_bytes);
     if (decoded.ok()) {
@@ -213,8 +202,8 @@ Task<Result<bool>> PartitionLog::LoadSealedSegment(const SegmentHandle& segment,
       report.problems.push_back(decoded.status().message() + " in " + segment->PathOf(kSealExtension));
     }
   }
-  Result<std::vector<std::byte>> offset_bytes = co_await ReadWholeFile(fs_, segment->PathOf(kIndexExtension));
-  Result<std::vector<std::byte>> time_bytes = co_await ReadWholeFile(fs_, segment->PathOf(kTimeIndexExtension));
+  Result<std::vector<std::byte>> offset_bytes = co_await io::ReadWholeFile(fs_, segment->PathOf(kIndexExtension));
+  Result<std::vector<std::byte>> time_bytes = co_await io::ReadWholeFile(fs_, segment->PathOf(kTimeIndexExtension));
   if (offset_bytes.ok() && time_bytes.ok()) {
     Result<PersistedIndex> decoded = DecodeIndexFiles(*offset_bytes, *time_bytes);
     if (decoded.ok() && decoded->stats.base_offset == segment->base_offset()) index = std::move(*decoded);

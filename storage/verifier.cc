@@ -15,17 +15,6 @@ namespace millstream::storage {
 
 namespace {
 
-Task<Result<std::vector<std::byte>>> ReadWhole(io::FileSystem& fs, const std::string& path) {
-  Result<std::unique_ptr<io::File>> file = fs.Open(path, {.read_only = true});
-  if (!file.ok()) co_return file.status();
-  Result<uint64_t> size = (*file)->Size();
-  if (!size.ok()) co_return size.status();
-  std::vector<std::byte> bytes(*size);
-  Status s = co_await io::ReadFully(**file, FilePos(0), bytes);
-  if (!s.ok()) co_return s;
-  co_return std::move(bytes);
-}
-
 // Bytes after the logical end that verify reads to find stray data: twice the
 // default write buffer, as recovery's probe.
 constexpr uint64_t kZeroWindow = 16ull << 20;
@@ -47,7 +36,7 @@ Task<Status> VerifySegment(io::FileSystem& fs, const std::string& dir, Offset ba
   std::optional<SealManifest> seal;
   CO_ASSIGN_OR_RETURN(bool has_seal, fs.Exists(seal_path));
   if (has_seal) {
-    CO_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, co_await ReadWhole(fs, seal_path));
+    CO_ASSIGN_OR_RETURN(std::vector<std::byte> bytes, co_await io::ReadWholeFile(fs, seal_path));
     Result<SealManifest> decoded = DecodeSeal(bytes);
     if (decoded.ok()) {
       seal = *decoded;
@@ -143,8 +132,8 @@ Task<Status> VerifySegment(io::FileSystem& fs, const std::string& dir, Offset ba
   CO_ASSIGN_OR_RETURN(bool has_index, fs.Exists(index_path));
   CO_ASSIGN_OR_RETURN(bool has_time, fs.Exists(time_path));
   if (has_index && has_time) {
-    CO_ASSIGN_OR_RETURN(std::vector<std::byte> ib, co_await ReadWhole(fs, index_path));
-    CO_ASSIGN_OR_RETURN(std::vector<std::byte> tb, co_await ReadWhole(fs, time_path));
+    CO_ASSIGN_OR_RETURN(std::vector<std::byte> ib, co_await io::ReadWholeFile(fs, index_path));
+    CO_ASSIGN_OR_RETURN(std::vector<std::byte> tb, co_await io::ReadWholeFile(fs, time_path));
     Result<PersistedIndex> index = DecodeIndexFiles(ib, tb);
     if (!index.ok()) {
       problem(index_path, 0, index.status().message());

@@ -39,6 +39,17 @@ Task<Status> WriteFullyThenSync(File& file, FilePos pos, ConstBytes data) {
   co_return co_await file.DataSync();
 }
 
+Task<Result<std::vector<std::byte>>> ReadWholeFile(FileSystem& fs, const std::string& path) {
+  Result<std::unique_ptr<File>> file = fs.Open(path, {.read_only = true});
+  if (!file.ok()) co_return file.status();
+  Result<uint64_t> size = (*file)->Size();
+  if (!size.ok()) co_return size.status();
+  std::vector<std::byte> bytes(*size);
+  Status s = co_await ReadFully(**file, FilePos(0), bytes);
+  if (!s.ok()) co_return s;
+  co_return std::move(bytes);
+}
+
 std::string JoinPath(const std::string& dir, const std::string& name) {
   if (dir.empty()) return name;
   if (dir.back() == '/') return dir + name;

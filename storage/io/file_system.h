@@ -101,6 +101,9 @@ Task<Status> ReadFully(File& file, FilePos pos, MutableBytes out);
 // short write the rest with a plain loop followed by DataSync.
 Task<Status> WriteFullyThenSync(File& file, FilePos pos, ConstBytes data);
 
+// The whole content of the file at `path` (small files: indexes, seals).
+Task<Result<std::vector<std::byte>>> ReadWholeFile(FileSystem& fs, const std::string& path);
+
 // Joins a directory and a name with one '/'.
 std::string JoinPath(const std::string& dir, const std::string& name);
 // The directory part of `path` ("." when it has none).

@@ -19,63 +19,24 @@
 #include "base/bytes.h"
 #include "base/event_loop.h"
 #include "storage/io/file_system.h"
-#include "storage/io/testing/mem_file_system.h"
+#include "storage/io/testing/test_backends.h"
 #include "storage/io/uring_file_system.h"
 
 namespace millstream::storage::io {
 namespace {
 
-// The real kernel file system, in a fresh directory under $TMPDIR (or /tmp) that is
-// removed with everything in it when the test ends.
-struct UringBackend {
-  static constexpr const char* kName = "Uring";
-
-  UringBackend() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                        "/millstream-conformance-XXXXXX";
-    if (::mkdtemp(templ.data()) != nullptr) root = templ;
-  }
-  ~UringBackend() {
-    std::error_code ignored;
-    if (!root.empty()) std::filesystem::remove_all(root, ignored);
-  }
-  UringBackend(const UringBackend&) = delete;
-  UringBackend& operator=(const UringBackend&) = delete;
-
-  std::unique_ptr<FileSystem> Make(EventLoop& loop) {
-    return std::make_unique<UringFileSystem>(loop);
-  }
-
-  std::string root;  // empty when mkdtemp failed
-};
-
-// The in-memory backend; its root only has to be a directory it knows.
-struct MemBackend {
-  static constexpr const char* kName = "Mem";
-  std::unique_ptr<FileSystem> Make(EventLoop&) {
-    return std::make_unique<testing::MemFileSystem>();
-  }
-  std::string root = "/conformance";
-};
-using Backends = ::testing::Types<UringBackend, MemBackend>;
-
-struct BackendName {
-  template <typename Backend>
-  static std::string GetName(int) {
-    return Backend::kName;
-  }
-};
+using testing::BackendName;
+using testing::Backends;
 
 template <typename Backend>
 class FileSystemConformanceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(backend_.root.empty()) << "could not create a temporary directory";
-    ASSERT_TRUE(fs_->CreateDirs(backend_.root).ok());
+    ASSERT_FALSE(backend_.root().empty()) << "could not create a temporary directory";
+    ASSERT_TRUE(fs_->CreateDirs(backend_.root()).ok());
   }
 
-  std::string PathOf(const std::string& name) const { return JoinPath(backend_.root, name); }
+  std::string PathOf(const std::string& name) const { return JoinPath(backend_.root(), name); }
 
   std::unique_ptr<File> Open(const std::string& name, OpenOptions options) {
     Result<std::unique_ptr<File>> file = fs_->Open(PathOf(name), options);
@@ -234,7 +195,7 @@ TYPED_TEST(FileSystemConformanceTest, ListReturnsSortedNamesWithoutDots) {
   this->MakeFile("a", "");
   this->MakeFile("b", "");
   ASSERT_TRUE(this->fs_->CreateDirs(this->PathOf("d")).ok());
-  Result<std::vector<std::string>> names = this->fs_->List(this->backend_.root);
+  Result<std::vector<std::string>> names = this->fs_->List(this->backend_.root());
   ASSERT_TRUE(names.ok()) << names.status().ToString();
   EXPECT_EQ(*names, (std::vector<std::string>{"a", "b", "c", "d"}));
 }
@@ -336,7 +297,7 @@ TYPED_TEST(FileSystemConformanceTest, RemoveDirRemovesAnEmptyDirectory) {
 
 TYPED_TEST(FileSystemConformanceTest, SyncDirSucceeds) {
   this->MakeFile("a.log", "x");
-  EXPECT_TRUE(this->fs_->SyncDir(this->backend_.root).ok());
+  EXPECT_TRUE(this->fs_->SyncDir(this->backend_.root()).ok());
 }
 
 TYPED_TEST(FileSystemConformanceTest, ExistsTellsFilesFromAbsentNames) {
@@ -346,7 +307,7 @@ TYPED_TEST(FileSystemConformanceTest, ExistsTellsFilesFromAbsentNames) {
 }
 
 TYPED_TEST(FileSystemConformanceTest, FreeBytesIsReported) {
-  Result<uint64_t> free = this->fs_->FreeBytes(this->backend_.root);
+  Result<uint64_t> free = this->fs_->FreeBytes(this->backend_.root());
   EXPECT_TRUE(free.ok()) << free.status().ToString();
 }
 

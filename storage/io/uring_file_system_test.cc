@@ -2,6 +2,7 @@
 // real kernel errors travelling through the ring, and the link between a short write
 // and its fdatasync. Behaviour every backend shares is in
 // file_system_conformance_test.cc; errno mapping is in completion_status_test.cc.
+#include "storage/io/testing/test_backends.h"
 #include "storage/io/uring_file_system.h"
 
 #include <gtest/gtest.h>
@@ -27,31 +28,10 @@
 namespace millstream::storage::io {
 namespace {
 
+using testing::TempDir;
+using testing::TmpRoot;
+
 constexpr long kTmpfsMagic = 0x01021994;  // TMPFS_MAGIC from <linux/magic.h>
-
-// A fresh directory under `parent`, removed with its contents at the end.
-class TempDir {
- public:
-  explicit TempDir(const std::string& parent) {
-    std::string templ = parent + "/millstream-uring-XXXXXX";
-    if (::mkdtemp(templ.data()) != nullptr) path_ = templ;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }  // empty when mkdtemp failed
-
- private:
-  std::string path_;
-};
-
-std::string TmpRoot() {
-  const char* tmp = std::getenv("TMPDIR");
-  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-}
 
 bool IsTmpfs(const std::string& path) {
   struct statfs st;

@@ -20,13 +20,17 @@
 
 namespace millstream::storage::io::testing {
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its content at the end.
+// $TMPDIR, or /tmp when it is not set.
+inline std::string TmpRoot() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+// A fresh directory under `parent`, removed with its content at the end.
 class TempDir {
  public:
-  TempDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                        "/millstream-test-XXXXXX";
+  explicit TempDir(const std::string& parent = TmpRoot()) {
+    std::string templ = parent + "/millstream-test-XXXXXX";
     if (::mkdtemp(templ.data()) != nullptr) path_ = templ;
   }
   ~TempDir() {
