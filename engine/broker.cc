@@ -1,0 +1,374 @@
+#include "engine/broker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <functional>
+#include <future>
+#include <thread>
+
+#include "base/clock.h"
+#include "storage/data_dir.h"
+#include "storage/io/uring_file_system.h"
+
+namespace millstream::engine {
+
+namespace {
+
+std::string TopicDir(const std::string& data_dir, const std::string& topic) {
+  return storage::io::JoinPath(storage::TopicsRoot(data_dir), topic);
+}
+
+std::string TopicFile(const std::string& data_dir, const std::string& topic) {
+  return storage::io::JoinPath(TopicDir(data_dir, topic), "topic.json");
+}
+
+// Writes `text` to `path` durably: a temporary file, fdatasync, rename, dir sync.
+Task<Status> WriteFileDurably(storage::io::FileSystem& fs, const std::string& path,
+                              std::string text) {
+  std::string tmp = path + ".tmp";
+  Result<std::unique_ptr<storage::io::File>> file = fs.Open(tmp, {.create = true});
+  if (!file.ok()) co_return file.status();
+  CO_RETURN_IF_ERROR((*file)->Truncate(0));
+  CO_RETURN_IF_ERROR(co_await storage::io::WriteFullyThenSync(**file, FilePos(0), AsBytes(text)));
+  CO_RETURN_IF_ERROR(fs.Rename(tmp, path));
+  co_return fs.SyncDir(storage::io::DirName(path));
+}
+
+Task<Status> RemoveTree(storage::io::FileSystem& fs, std::string dir) {
+  CO_ASSIGN_OR_RETURN(std::vector<std::string> names, fs.List(dir));
+  for (const std::string& name : names) {
+    std::string path = storage::io::JoinPath(dir, name);
+    Status removed = fs.Remove(path);
+    if (!removed.ok()) CO_RETURN_IF_ERROR(co_await RemoveTree(fs, path));
+  }
+  co_return fs.RemoveDir(dir);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
+  std::unique_ptr<Broker> broker(new Broker(std::move(config)));
+  int n = broker->config_.shards > 0 ? broker->config_.shards
+                                     : std::max(1u, std::thread::hardware_concurrency());
+  for (int i = 0; i < n; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Shard> shard, Shard::Create(i));
+    shard->Start();
+    broker->shards_.push_back(std::move(shard));
+  }
+  Status loaded = broker->LoadTopics();
+  if (!loaded.ok()) {
+    broker->Shutdown().IgnoreError();
+    return loaded;
+  }
+  return broker;
+}
+
+Broker::~Broker() { Shutdown().IgnoreError(); }
+
+int Broker::ShardFor(const std::string& topic, int32_t partition) const {
+  size_t h = std::hash<std::string>()(topic);
+  return static_cast<int>((h + static_cast<size_t>(partition)) % shards_.size());
+}
+
+storage::LogConfig Broker::LogConfigFor(const TopicConfig& config) const {
+  storage::LogConfig log;
+  log.segment_bytes = static_cast<uint64_t>(config.segment_bytes);
+  log.write_buffer_bytes = std::max<size_t>(config_.write_buffer_bytes,
+                                            static_cast<size_t>(config.max_message_bytes) + 8192);
+  return log;
+}
+
+Task<Status> Broker::OpenPartition(Partition& partition, std::string dir, storage::LogConfig config) {
+  Shard& shard = *shards_[partition.shard];
+  storage::RecoveryReport report;
+  Result<std::unique_ptr<storage::PartitionLog>> log = co_await storage::PartitionLog::Open(
+      shard.fs(), shard.loop(), SystemClock::Instance(), dir, config, &report);
+  if (!log.ok()) co_return log.status();
+  for (const std::string& problem : report.problems) spdlog::error("{}", problem);
+  if (report.bytes_scanned > 0 || !report.problems.empty()) {
+    spdlog::info("recovered {}: offsets [{}, {}), {} segments, {} bytes scanned, {} torn bytes cut",
+                 dir, (*log)->log_start_offset().value(), (*log)->next_offset().value(),
+                 report.segments, report.bytes_scanned, report.torn_bytes_truncated);
+  }
+  partition.log = std::move(*log);
+  co_return Status::Ok();
+}
+
+Status Broker::LoadTopics() {
+  // Runs before anything is served, on the calling thread with a loop of its own
+  // for the catalog files; each partition opens (and recovers) on its shard.
+  ASSIGN_OR_RETURN(std::unique_ptr<EventLoop> loop, EventLoop::Create());
+  storage::io::UringFileSystem fs(*loop);
+  std::string root = storage::TopicsRoot(config_.data_dir);
+  RETURN_IF_ERROR(fs.CreateDirs(root));
+  ASSIGN_OR_RETURN(std::vector<std::string> names, fs.List(root));
+  std::vector<std::future<Status>> opening;
+  for (const std::string& name : names) {
+    if (!ValidateTopicName(name).ok()) continue;  // a stray entry, not a topic
+    Result<std::vector<std::byte>> text = loop->Run(storage::io::ReadWholeFile(fs, TopicFile(config_.data_dir, name)));
+    if (!text.ok()) {
+      spdlog::error("topic {}: cannot read topic.json: {}; not served", name, text.status().ToString());
+      continue;
+    }
+    Result<TopicConfig> topic_config = TopicConfig::FromJson(std::string(AsStringView(*text)));
+    if (!topic_config.ok()) {
+      spdlog::error("topic {}: {}; not served", name, topic_config.status().ToString());
+      continue;
+    }
+    auto topic = std::make_shared<Topic>();
+    topic->name = name;
+    topic->config = *topic_config;
+    for (int32_t p = 0; p < topic->config.partitions; ++p) {
+      auto partition = std::make_unique<Partition>();
+      partition->shard = ShardFor(name, p);
+      auto promise = std::make_shared<std::promise<Status>>();
+      opening.push_back(promise->get_future());
+      Partition* raw = partition.get();
+      std::string dir = storage::PartitionPath(config_.data_dir, name, p);
+      storage::LogConfig log_config = LogConfigFor(topic->config);
+      Shard* shard = shards_[raw->shard].get();
+      shard->Post([this, shard, raw, dir, log_config, promise] {
+        shard->loop().Spawn([](Broker* self, Partition* part, std::string d, storage::LogConfig c,
+                               std::shared_ptr<std::promise<Status>> done) -> Task<void> {
+          done->set_value(co_await self->OpenPartition(*part, d, c));
+        }(this, raw, dir, log_config, promise));
+      });
+      topic->partitions.push_back(std::move(partition));
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    topics_[name] = topic;
+  }
+  Status first;
+  for (auto& f : opening) {
+    Status s = f.get();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  return first;
+}
+
+Status Broker::Shutdown() {
+  if (shut_down_) return Status::Ok();
+  shut_down_ = true;
+  std::map<std::string, std::shared_ptr<Topic>> topics;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    topics.swap(topics_);
+  }
+  std::vector<std::future<Status>> closing;
+  for (auto& [name, topic] : topics) {
+    for (auto& partition : topic->partitions) {
+      if (!partition->log) continue;
+      auto promise = std::make_shared<std::promise<Status>>();
+      closing.push_back(promise->get_future());
+      Shard* shard = shards_[partition->shard].get();
+      storage::PartitionLog* log = partition->log.get();
+      bool posted = shard->Post([shard, log, promise] {
+        shard->loop().Spawn([](storage::PartitionLog* l, std::shared_ptr<std::promise<Status>> done) -> Task<void> {
+          done->set_value(co_await l->Close());
+        }(log, promise));
+      });
+      if (!posted) promise->set_value(ShuttingDown("shard stopped"));
+    }
+  }
+  Status first;
+  for (auto& f : closing) {
+    Status s = f.get();
+    if (!s.ok() && first.ok()) first = s;
+  }
+  // The logs go on their own shards' threads... they are closed; destroy them here
+  // only after the shards stopped, so nothing runs on them any more.
+  for (auto& shard : shards_) shard->Stop();
+  topics.clear();
+  return first;
+}
+
+std::vector<Broker::TopicInfo> Broker::Topics() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<TopicInfo> out;
+  for (const auto& [name, topic] : topics_) out.push_back({name, topic->config});
+  return out;
+}
+
+std::optional<Broker::TopicInfo> Broker::FindTopic(const std::string& name) const {
+  std::shared_ptr<Topic> topic = Lookup(name);
+  if (!topic) return std::nullopt;
+  return TopicInfo{topic->name, topic->config};
+}
+
+std::shared_ptr<Broker::Topic> Broker::Lookup(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = topics_.find(name);
+  return it == topics_.end() ? nullptr : it->second;
+}
+
+Result<Broker::Partition*> Broker::LookupPartition(const std::string& topic, int32_t partition,
+                                                   std::shared_ptr<Topic>& keep) const {
+  keep = Lookup(topic);
+  if (!keep) return NotFound("unknown topic " + topic);
+  if (partition < 0 || partition >= static_cast<int32_t>(keep->partitions.size())) {
+    return NotFound("unknown partition " + topic + "/" + std::to_string(partition));
+  }
+  return keep->partitions[partition].get();
+}
+
+Task<Status> Broker::CreateTopic(Shard& current, std::string name, TopicConfig config) {
+  CO_RETURN_IF_ERROR(ValidateTopicName(name));
+  if (config.partitions < 1 || config.partitions > 10000) {
+    co_return InvalidArgument("partitions must be between 1 and 10000");
+  }
+  if (Lookup(name)) co_return Busy("topic " + name + " already exists");
+  CO_RETURN_IF_ERROR(current.fs().CreateDirs(TopicDir(config_.data_dir, name)));
+  CO_RETURN_IF_ERROR(co_await WriteFileDurably(current.fs(), TopicFile(config_.data_dir, name), config.ToJson()));
+  auto topic = std::make_shared<Topic>();
+  topic->name = name;
+  topic->config = config;
+  for (int32_t p = 0; p < config.partitions; ++p) {
+    auto partition = std::make_unique<Partition>();
+    partition->shard = ShardFor(name, p);
+    Partition* raw = partition.get();
+    std::string dir = storage::PartitionPath(config_.data_dir, name, p);
+    storage::LogConfig log_config = LogConfigFor(config);
+    // Named work and awaiter: GCC 12 destroys temporaries built inside a co_await
+    // expression twice when they are passed into the awaited object.
+    std::function<Task<Status>()> work = [this, raw, dir, log_config] {
+      return OpenPartition(*raw, dir, log_config);
+    };
+    RunOnShard<Status> hop(current, *shards_[raw->shard], std::move(work));
+    Status opened = co_await hop;
+    if (!opened.ok()) co_return opened.WithContext("create topic " + name);
+    topic->partitions.push_back(std::move(partition));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (topics_.count(name)) co_return Busy("topic " + name + " already exists");
+  topics_[name] = topic;
+  spdlog::info("created topic {} with {} partitions", name, config.partitions);
+  co_return Status::Ok();
+}
+
+Task<Status> Broker::DeleteTopic(Shard& current, std::string name) {
+  std::shared_ptr<Topic> topic;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = topics_.find(name);
+    if (it == topics_.end()) co_return NotFound("unknown topic " + name);
+    topic = it->second;
+    topics_.erase(it);
+  }
+  for (auto& partition : topic->partitions) {
+    storage::PartitionLog* log = partition->log.get();
+    std::function<Task<Status>()> work = [log] { return log->Close(); };
+    RunOnShard<Status> hop(current, *shards_[partition->shard], std::move(work));
+    Status closed = co_await hop;
+    closed.IgnoreError();  // the files go anyway
+  }
+  CO_RETURN_IF_ERROR(co_await RemoveTree(current.fs(), TopicDir(config_.data_dir, name)));
+  CO_RETURN_IF_ERROR(current.fs().SyncDir(storage::TopicsRoot(config_.data_dir)));
+  // The logs are closed; in-flight operations hold `topic` until they finish.
+  spdlog::info("deleted topic {}", name);
+  co_return Status::Ok();
+}
+
+Task<Result<Broker::TopicInfo>> Broker::EnsureTopic(Shard& current, const std::string& name) {
+  if (std::optional<TopicInfo> info = FindTopic(name)) co_return *info;
+  if (!config_.auto_create_topics) co_return NotFound("unknown topic " + name);
+  TopicConfig config = config_.topic_defaults;
+  config.partitions = config_.default_partitions;
+  Status created = co_await CreateTopic(current, name, config);
+  if (!created.ok() && created.code() != StatusCode::kBusy) co_return created;
+  std::optional<TopicInfo> info = FindTopic(name);
+  if (!info) co_return NotFound("unknown topic " + name);
+  co_return *info;
+}
+
+namespace {
+
+Task<Result<storage::AppendInfo>> ProduceHere(storage::PartitionLog& log, TimedWaitList& waiters,
+                                              MutableBytes batch, Acks acks) {
+  Result<storage::AppendInfo> info = co_await log.Append(batch);
+  if (!info.ok()) co_return info;
+  // Readers see written data: wake the fetches waiting for it once it is.
+  Status written = co_await log.WaitWritten(*info);
+  waiters.Notify();
+  if (!written.ok()) co_return written;
+  if (acks == Acks::kDurable) {
+    Status durable = co_await log.WaitDurable(*info);
+    if (!durable.ok()) co_return durable;
+  }
+  co_return info;
+}
+
+}  // namespace
+
+Task<Result<storage::AppendInfo>> Broker::Produce(Shard& current, const std::string& topic,
+                                                  int32_t partition, MutableBytes batch, Acks acks) {
+  std::shared_ptr<Topic> keep;
+  CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
+  std::function<Task<Result<storage::AppendInfo>>()> work = [p, batch, acks] {
+    return ProduceHere(*p->log, p->data_waiters, batch, acks);
+  };
+  RunOnShard<Result<storage::AppendInfo>> hop(current, *shards_[p->shard], std::move(work));
+  co_return co_await hop;
+}
+
+namespace {
+
+PartitionState StateOf(const storage::PartitionLog& log) {
+  return {log.log_start_offset(), log.written_end_offset()};
+}
+
+Task<Result<FetchResult>> FetchHere(storage::PartitionLog& log, TimedWaitList& waiters,
+                                    EventLoop& loop, Offset offset, size_t max_bytes,
+                                    size_t min_bytes, int32_t max_wait_ms) {
+  int64_t deadline = SystemClock::Instance().MonotonicNanos() + int64_t{max_wait_ms} * 1'000'000;
+  while (true) {
+    Result<storage::ReadResult> read = co_await log.Read(offset, max_bytes);
+    if (!read.ok()) co_return read.status();
+    int64_t left_ms = (deadline - SystemClock::Instance().MonotonicNanos()) / 1'000'000;
+    if (read->bytes.size() >= std::max<size_t>(min_bytes, 1) || left_ms <= 0) {
+      co_return FetchResult{std::move(read->bytes), StateOf(log)};
+    }
+    // A long poll: new data or the deadline, whichever comes first.
+    co_await waiters.WaitFor(loop, left_ms);
+  }
+}
+
+}  // namespace
+
+Task<Result<FetchResult>> Broker::Fetch(Shard& current, const std::string& topic, int32_t partition,
+                                        Offset offset, size_t max_bytes, size_t min_bytes,
+                                        int32_t max_wait_ms) {
+  std::shared_ptr<Topic> keep;
+  CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
+  Shard* owner = shards_[p->shard].get();
+  std::function<Task<Result<FetchResult>>()> work = [p, owner, offset, max_bytes, min_bytes, max_wait_ms] {
+    return FetchHere(*p->log, p->data_waiters, owner->loop(), offset, max_bytes, min_bytes, max_wait_ms);
+  };
+  RunOnShard<Result<FetchResult>> hop(current, *owner, std::move(work));
+  co_return co_await hop;
+}
+
+namespace {
+Task<Result<PartitionState>> StateHere(storage::PartitionLog& log) { co_return StateOf(log); }
+Task<Result<Offset>> LookupHere(storage::PartitionLog& log, TimestampMs ts) {
+  co_return co_await log.LookupTimestamp(ts);
+}
+}  // namespace
+
+Task<Result<PartitionState>> Broker::State(Shard& current, const std::string& topic, int32_t partition) {
+  std::shared_ptr<Topic> keep;
+  CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
+  std::function<Task<Result<PartitionState>>()> work = [p] { return StateHere(*p->log); };
+  RunOnShard<Result<PartitionState>> hop(current, *shards_[p->shard], std::move(work));
+  co_return co_await hop;
+}
+
+Task<Result<Offset>> Broker::OffsetForTimestamp(Shard& current, const std::string& topic,
+                                                int32_t partition, TimestampMs ts) {
+  std::shared_ptr<Topic> keep;
+  CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
+  std::function<Task<Result<Offset>>()> work = [p, ts] { return LookupHere(*p->log, ts); };
+  RunOnShard<Result<Offset>> hop(current, *shards_[p->shard], std::move(work));
+  co_return co_await hop;
+}
+
+}  // namespace millstream::engine

@@ -1,0 +1,122 @@
+// Broker: the engine's front class. It owns the shards, the topic catalog and the
+// partition logs (each on the shard that owns it), and offers the operations the
+// network layer needs as coroutines that run on the caller's shard and hop to the
+// owning shard where the partition lives (RunOnShard). It knows nothing of Kafka
+// bytes: batches go in and out as RecordBatch v2 bytes, errors as Status.
+//
+// Lifecycle: Open() (blocking: starts the shards, recovers every partition) →
+// operations from shard threads → Shutdown() (blocking: closes every log durably,
+// stops the shards). Threading: the catalog is guarded by a mutex held only for
+// look-ups and changes; each partition log is touched only on its shard.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/task.h"
+#include "base/timed_wait.h"
+#include "engine/shard.h"
+#include "engine/topic_config.h"
+#include "storage/partition_log.h"
+
+namespace millstream::engine {
+
+struct BrokerConfig {
+  std::string data_dir = "./data";
+  int shards = 0;                   // 0: one per core
+  bool auto_create_topics = true;   // auto.create.topics.enable
+  int32_t default_partitions = 1;   // num.partitions, for auto-created topics
+  TopicConfig topic_defaults;
+  size_t write_buffer_bytes = 1u << 20;  // per partition, twice (two buffers)
+};
+
+// What a client learns about a partition.
+struct PartitionState {
+  Offset log_start;
+  Offset high_watermark;  // after the last written record (what consumers may read)
+};
+
+enum class Acks { kNone, kWritten, kDurable };  // acks=0, acks=1, acks=all
+
+struct FetchResult {
+  std::vector<std::byte> records;  // whole batches
+  PartitionState state;
+};
+
+class Broker {
+ public:
+  static Result<std::unique_ptr<Broker>> Open(BrokerConfig config);
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  // Closes every log (durable, indexes persisted) and stops the shards.
+  Status Shutdown();
+
+  size_t shard_count() const { return shards_.size(); }
+  Shard& shard(size_t i) { return *shards_[i]; }
+  const BrokerConfig& config() const { return config_; }
+
+  struct TopicInfo {
+    std::string name;
+    TopicConfig config;
+  };
+  std::vector<TopicInfo> Topics() const;
+  std::optional<TopicInfo> FindTopic(const std::string& name) const;
+
+  // Creates a topic: its description is made durable, then every partition log is
+  // created on its shard. InvalidArgument (bad name or config), Busy (exists).
+  Task<Status> CreateTopic(Shard& current, std::string name, TopicConfig config);
+  // Closes the topic's logs and removes its files. NotFound when absent.
+  Task<Status> DeleteTopic(Shard& current, std::string name);
+  // The topic, created with the defaults if auto-creation is on. NotFound otherwise.
+  Task<Result<TopicInfo>> EnsureTopic(Shard& current, const std::string& name);
+
+  // Appends one batch and waits as `acks` says. NotFound (no such topic or
+  // partition), the log's errors otherwise (see PartitionLog::Append).
+  Task<Result<storage::AppendInfo>> Produce(Shard& current, const std::string& topic,
+                                            int32_t partition, MutableBytes batch, Acks acks);
+  // Whole batches from `offset`, up to `max_bytes` (at least one batch). When fewer
+  // than `min_bytes` are there, waits up to `max_wait_ms` for more.
+  Task<Result<FetchResult>> Fetch(Shard& current, const std::string& topic, int32_t partition,
+                                  Offset offset, size_t max_bytes, size_t min_bytes,
+                                  int32_t max_wait_ms);
+  Task<Result<PartitionState>> State(Shard& current, const std::string& topic, int32_t partition);
+  // First offset with a timestamp at or after `ts` (ListOffsets).
+  Task<Result<Offset>> OffsetForTimestamp(Shard& current, const std::string& topic,
+                                          int32_t partition, TimestampMs ts);
+
+ private:
+  struct Partition {
+    int shard = 0;
+    std::unique_ptr<storage::PartitionLog> log;  // touched only on `shard`
+    TimedWaitList data_waiters;                   // fetches waiting for new data
+  };
+  struct Topic {
+    std::string name;
+    TopicConfig config;
+    std::vector<std::unique_ptr<Partition>> partitions;
+  };
+
+  explicit Broker(BrokerConfig config) : config_(std::move(config)) {}
+  Status LoadTopics();
+  std::shared_ptr<Topic> Lookup(const std::string& name) const;
+  Result<Partition*> LookupPartition(const std::string& topic, int32_t partition,
+                                     std::shared_ptr<Topic>& keep) const;
+  int ShardFor(const std::string& topic, int32_t partition) const;
+  storage::LogConfig LogConfigFor(const TopicConfig& config) const;
+  Task<Status> OpenPartition(Partition& partition, std::string dir, storage::LogConfig config);
+
+  BrokerConfig config_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by mu_
+  bool shut_down_ = false;
+};
+
+}  // namespace millstream::engine
