@@ -114,11 +114,9 @@ TEST_F(ToolsTest, DumpPrintsBatchesAndRecordsAsJsonLines) {
   EXPECT_EQ(parsed[4]["base_offset"], 3);
 }
 
-TEST_F(ToolsTest, ServeRecoversTheDataDirectoryAndStopsCleanlyOnSigterm) {
-  Fill(10);
+TEST_F(ToolsTest, ServeStopsCleanlyOnSigterm) {
   testing::ChildProcess serve(testing::MillstreamBinary(), {"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(serve.WaitForOutput("serving data directory", 20000)) << serve.output();
-  EXPECT_NE(serve.output().find("recovered t/0: offsets [0, 30)"), std::string::npos) << serve.output();
   EXPECT_EQ(serve.Stop(SIGTERM), 0) << serve.output();
   EXPECT_NE(serve.output().find("stopped cleanly"), std::string::npos) << serve.output();
   EXPECT_EQ(Run({"verify", tmp_.path()}).exit_code, 0);

@@ -1,20 +1,18 @@
-// `millstream serve`: opens the data directory, recovers every partition log and
-// serves until SIGINT or SIGTERM, then closes every log cleanly (durable, indexes
-// persisted) so that the next start needs no recovery scan. The Kafka listener
-// arrives with issue 3; until then serve only owns and recovers the data.
+// `millstream serve`: opens the data directory (every partition recovers on its
+// shard), serves the Kafka protocol until SIGINT or SIGTERM, then stops accepting,
+// lets the requests already read finish, and closes every log durably with its
+// indexes persisted, so that the next start needs no recovery scan.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <memory>
-#include <vector>
 
-#include "base/clock.h"
 #include "base/event_loop.h"
-#include "storage/data_dir.h"
-#include "storage/io/uring_file_system.h"
-#include "storage/partition_log.h"
+#include "engine/broker.h"
+#include "net/server/kafka_server.h"
 #include "tools/commands.h"
 
 namespace millstream::tools {
@@ -24,9 +22,25 @@ namespace {
 struct ServeOptions {
   std::string data_dir = "./data";
   std::string listen = "127.0.0.1:9092";
+  std::string advertise;  // default: the listen address with the bound port
+  int shards = 0;
+  bool auto_create_topics = true;
+  int32_t default_partitions = 1;
+  size_t max_request_bytes = 100u << 20;
 };
 
-// Reads one signal from a signalfd through the ring.
+Result<std::pair<std::string, int>> SplitHostPort(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("expected HOST:PORT, got " + text);
+  int port = 0;
+  std::string_view digits(text.data() + colon + 1, text.size() - colon - 1);
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc() || ptr != digits.data() + digits.size() || port < 0 || port > 65535) {
+    return InvalidArgument("bad port in " + text);
+  }
+  return std::make_pair(text.substr(0, colon), port);
+}
+
 Task<int> WaitForSignal(EventLoop& loop, int fd) {
   signalfd_siginfo info{};
   auto prep = [fd, &info](io_uring_sqe* sqe) { io_uring_prep_read(sqe, fd, &info, sizeof(info), 0); };
@@ -34,40 +48,21 @@ Task<int> WaitForSignal(EventLoop& loop, int fd) {
   co_return n == sizeof(info) ? static_cast<int>(info.ssi_signo) : 0;
 }
 
-using LogList = std::vector<std::unique_ptr<storage::PartitionLog>>;
-
-Task<Status> OpenAll(storage::io::FileSystem& fs, EventLoop& loop, const std::string& data_dir,
-                     LogList& logs) {
-  CO_RETURN_IF_ERROR(fs.CreateDirs(storage::TopicsRoot(data_dir)));
-  CO_ASSIGN_OR_RETURN(std::vector<storage::PartitionDir> partitions,
-                      storage::ListPartitions(fs, data_dir));
-  for (const storage::PartitionDir& p : partitions) {
-    storage::RecoveryReport report;
-    int64_t start = SystemClock::Instance().MonotonicNanos();
-    CO_ASSIGN_OR_RETURN(std::unique_ptr<storage::PartitionLog> log,
-                        co_await storage::PartitionLog::Open(fs, loop, SystemClock::Instance(),
-                                                             p.path, storage::LogConfig{}, &report));
-    double ms = (SystemClock::Instance().MonotonicNanos() - start) / 1e6;
-    spdlog::info("recovered {}/{}: offsets [{}, {}), {} segments, {} bytes scanned, {} torn bytes cut, {} indexes rebuilt, {:.1f} ms",
-                 p.topic, p.partition, log->log_start_offset().value(), log->next_offset().value(),
-                 report.segments, report.bytes_scanned, report.torn_bytes_truncated,
-                 report.indexes_rebuilt, ms);
-    for (const std::string& problem : report.problems) spdlog::error("{}", problem);
-    logs.push_back(std::move(log));
-  }
-  co_return Status::Ok();
-}
-
-Task<Status> CloseAll(LogList& logs) {
-  Status first;
-  for (auto& log : logs) {
-    Status s = co_await log->Close();
-    if (!s.ok() && first.ok()) first = s;
-  }
-  co_return first;
-}
-
 int RunServe(const ServeOptions& options) {
+  Result<std::pair<std::string, int>> listen = SplitHostPort(options.listen);
+  if (!listen.ok()) {
+    spdlog::critical("--listen: {}", listen.status().message());
+    return 2;
+  }
+  std::pair<std::string, int> advertise = {listen->first, 0};
+  if (!options.advertise.empty()) {
+    Result<std::pair<std::string, int>> parsed = SplitHostPort(options.advertise);
+    if (!parsed.ok()) {
+      spdlog::critical("--advertise: {}", parsed.status().message());
+      return 2;
+    }
+    advertise = *parsed;
+  }
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -75,27 +70,38 @@ int RunServe(const ServeOptions& options) {
   // Blocked before any thread exists, so only the signalfd ever sees them.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
-  if (signal_fd < 0) {
-    spdlog::critical("signalfd failed");
+  signal(SIGPIPE, SIG_IGN);
+
+  engine::BrokerConfig config;
+  config.data_dir = options.data_dir;
+  config.shards = options.shards;
+  config.auto_create_topics = options.auto_create_topics;
+  config.default_partitions = options.default_partitions;
+  Result<std::unique_ptr<engine::Broker>> broker = engine::Broker::Open(config);
+  if (!broker.ok()) {
+    spdlog::critical("cannot open data directory {}: {}", options.data_dir, broker.status().ToString());
     return 1;
   }
-  Result<std::unique_ptr<EventLoop>> loop = EventLoop::Create();
-  if (!loop.ok()) {
-    spdlog::critical("cannot create io_uring: {}", loop.status().ToString());
+  net::ServerConfig server_config;
+  server_config.host = listen->first;
+  server_config.port = listen->second;
+  server_config.info.advertised_host = advertise.first;
+  server_config.info.advertised_port = advertise.second;
+  server_config.limits.max_frame_bytes = options.max_request_bytes;
+  Result<std::unique_ptr<net::KafkaServer>> server = net::KafkaServer::Start(**broker, server_config);
+  if (!server.ok()) {
+    spdlog::critical("cannot listen: {}", server.status().ToString());
+    (*broker)->Shutdown().IgnoreError();
     return 1;
   }
-  storage::io::UringFileSystem fs(**loop);
-  LogList logs;
-  Status opened = (*loop)->Run(OpenAll(fs, **loop, options.data_dir, logs));
-  if (!opened.ok()) {
-    spdlog::critical("cannot open data directory {}: {}", options.data_dir, opened.ToString());
-    return 1;
-  }
-  spdlog::info("millstream serving data directory {} ({} partitions); Kafka listener on {} comes with the broker (issue 3)",
-               options.data_dir, logs.size(), options.listen);
-  int signo = (*loop)->Run(WaitForSignal(**loop, signal_fd));
-  spdlog::info("signal {} received: closing logs", signo);
-  Status closed = (*loop)->Run(CloseAll(logs));
+  spdlog::info("millstream serving data directory {} ({} topics, {} shards) on {}:{}",
+               options.data_dir, (*broker)->Topics().size(), (*broker)->shard_count(),
+               listen->first, (*server)->port());
+  std::unique_ptr<EventLoop> loop = EventLoop::Create(8).value();
+  int signo = loop->Run(WaitForSignal(*loop, signal_fd));
+  spdlog::info("signal {} received: stopping", signo);
+  (*server)->Stop();
+  Status closed = (*broker)->Shutdown();
   close(signal_fd);
   if (!closed.ok()) {
     spdlog::error("closing logs: {}", closed.ToString());
@@ -111,7 +117,20 @@ CommandRunner RegisterServe(CLI::App& app) {
   auto options = std::make_shared<ServeOptions>();
   CLI::App* cmd = app.add_subcommand("serve", "Run the broker on a data directory");
   cmd->add_option("--data-dir", options->data_dir, "Data directory")->capture_default_str();
-  cmd->add_option("--listen", options->listen, "Kafka listener HOST:PORT")->capture_default_str();
+  cmd->add_option("--listen", options->listen, "Kafka listener HOST:PORT (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--advertise", options->advertise,
+                  "HOST:PORT clients are told to connect to (default: the listener)");
+  cmd->add_option("--shards", options->shards, "Shard threads (0: one per core)")->capture_default_str();
+  cmd->add_option("--auto-create-topics", options->auto_create_topics,
+                  "Create unknown topics on metadata and produce")
+      ->capture_default_str();
+  cmd->add_option("--default-partitions", options->default_partitions,
+                  "Partitions of auto-created topics")
+      ->capture_default_str()->check(CLI::Range(1, 10000));
+  cmd->add_option("--max-request-bytes", options->max_request_bytes,
+                  "Largest request frame accepted; larger ones close the connection")
+      ->capture_default_str();
   return [options] { return RunServe(*options); };
 }
 

@@ -1,0 +1,35 @@
+#include "net/kafka/errors.h"
+
+namespace millstream::net::kafka {
+
+int16_t ErrorCodeFor(const Status& status, Operation operation) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return Code(ErrorCode::kNone);
+    case StatusCode::kNotFound:
+      return Code(ErrorCode::kUnknownTopicOrPartition);
+    case StatusCode::kOutOfRange:
+      return Code(ErrorCode::kOffsetOutOfRange);
+    case StatusCode::kCorruption:
+      // A batch that fails validation on produce; stored data that does so on read.
+      return Code(operation == Operation::kProduce ? ErrorCode::kCorruptMessage
+                                                   : ErrorCode::kKafkaStorageError);
+    case StatusCode::kInvalidArgument:
+      if (operation == Operation::kCreateTopic) return Code(ErrorCode::kInvalidConfig);
+      if (operation == Operation::kProduce) return Code(ErrorCode::kCorruptMessage);
+      return Code(ErrorCode::kInvalidRequest);
+    case StatusCode::kIoError:
+    case StatusCode::kNoSpace:
+      // Retriable for clients: they back off and try again.
+      return Code(ErrorCode::kKafkaStorageError);
+    case StatusCode::kBusy:
+      if (operation == Operation::kCreateTopic) return Code(ErrorCode::kTopicAlreadyExists);
+      return Code(ErrorCode::kRequestTimedOut);
+    case StatusCode::kShuttingDown:
+      // The client refreshes its metadata and retries elsewhere or later.
+      return Code(ErrorCode::kNotLeaderOrFollower);
+  }
+  return Code(ErrorCode::kUnknownServerError);
+}
+
+}  // namespace millstream::net::kafka

@@ -1,0 +1,41 @@
+// Kafka error codes (wire values, MINIMUM.md section 8) and the one function that
+// turns a Status into one (STYLE.md section 3). Handlers never pick codes for
+// Status values themselves; they only add the few codes that do not come from a
+// Status (an unknown acks value, a batch over max.message.bytes).
+#pragma once
+
+#include <cstdint>
+
+#include "base/status.h"
+
+namespace millstream::net::kafka {
+
+enum class ErrorCode : int16_t {
+  kUnknownServerError = -1,
+  kNone = 0,
+  kOffsetOutOfRange = 1,
+  kCorruptMessage = 2,
+  kUnknownTopicOrPartition = 3,
+  kNotLeaderOrFollower = 6,
+  kRequestTimedOut = 7,
+  kMessageTooLarge = 10,
+  kInvalidTopicException = 17,
+  kInvalidRequiredAcks = 21,
+  kUnsupportedVersion = 35,
+  kTopicAlreadyExists = 36,
+  kInvalidPartitions = 37,
+  kInvalidReplicationFactor = 38,
+  kInvalidConfig = 40,
+  kInvalidRequest = 42,
+  kKafkaStorageError = 56,
+};
+
+// What the failed Status came from: the same code means different things to
+// different requests (Busy is "already exists" to CreateTopics).
+enum class Operation { kProduce, kFetch, kListOffsets, kMetadata, kCreateTopic, kDeleteTopic };
+
+int16_t ErrorCodeFor(const Status& status, Operation operation);
+
+inline int16_t Code(ErrorCode code) { return static_cast<int16_t>(code); }
+
+}  // namespace millstream::net::kafka

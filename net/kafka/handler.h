@@ -1,0 +1,67 @@
+// The shape of a Kafka API handler (STYLE.md section 8) and the single list of
+// handlers that drives both dispatch and the ApiVersions answer, so nothing is
+// advertised that is not implemented.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/bytes.h"
+#include "base/status.h"
+#include "base/task.h"
+#include "engine/broker.h"
+#include "engine/shard.h"
+#include "net/kafka/protocol/api_keys.h"
+#include "net/kafka/protocol/header.h"
+
+namespace millstream::net::kafka {
+
+// Settings a handler needs beyond the broker.
+struct ServerInfo {
+  int32_t node_id = 0;
+  std::string advertised_host = "127.0.0.1";
+  int32_t advertised_port = 9092;
+  std::string cluster_id = "millstream";
+};
+
+// Everything one request's handler may use. Lives until the handler finishes.
+struct RequestContext {
+  engine::Broker& broker;
+  engine::Shard& shard;  // the connection's shard, where the handler runs
+  const ServerInfo& server;
+  const RequestHeader& header;
+};
+
+// A handler decodes its request from `body`, does the work, and returns the whole
+// encoded response frame, or nullopt when the protocol sends none (acks=0).
+// An error Status means the request could not be decoded or answered: the
+// connection is closed, as the Java broker does.
+using HandlerFn = Task<Result<std::optional<std::vector<std::byte>>>> (*)(RequestContext& context,
+                                                                         ConstBytes body);
+
+struct HandlerEntry {
+  ApiKey key;
+  int16_t min_version;
+  int16_t max_version;
+  HandlerFn handle;
+};
+
+// Every implemented API, ordered by key.
+std::span<const HandlerEntry> Handlers();
+const HandlerEntry* FindHandler(ApiKey key);
+
+// One declaration per handler; each is defined in handlers/<api>.cc.
+Task<Result<std::optional<std::vector<std::byte>>>> HandleApiVersions(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleMetadata(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleProduce(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleFetch(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleListOffsets(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleCreateTopics(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleDeleteTopics(RequestContext&, ConstBytes);
+
+using HandlerResult = Result<std::optional<std::vector<std::byte>>>;
+
+}  // namespace millstream::net::kafka

@@ -1,0 +1,43 @@
+#include <algorithm>
+
+#include "net/kafka/handler.h"
+#include "net/kafka/protocol/api_versions.h"
+#include "net/kafka/protocol/create_topics.h"
+#include "net/kafka/protocol/delete_topics.h"
+#include "net/kafka/protocol/fetch.h"
+#include "net/kafka/protocol/list_offsets.h"
+#include "net/kafka/protocol/metadata.h"
+#include "net/kafka/protocol/produce.h"
+
+namespace millstream::net::kafka {
+
+namespace {
+
+template <typename Api>
+constexpr HandlerEntry Entry(HandlerFn fn) {
+  return {Api::kKey, Api::kMinVersion, Api::kMaxVersion, fn};
+}
+
+// The one list: adding an API means adding it here (and its handler file).
+constexpr HandlerEntry kHandlers[] = {
+    Entry<ProduceApi>(&HandleProduce),
+    Entry<FetchApi>(&HandleFetch),
+    Entry<ListOffsetsApi>(&HandleListOffsets),
+    Entry<MetadataApi>(&HandleMetadata),
+    Entry<ApiVersionsApi>(&HandleApiVersions),
+    Entry<CreateTopicsApi>(&HandleCreateTopics),
+    Entry<DeleteTopicsApi>(&HandleDeleteTopics),
+};
+
+}  // namespace
+
+std::span<const HandlerEntry> Handlers() { return kHandlers; }
+
+const HandlerEntry* FindHandler(ApiKey key) {
+  for (const HandlerEntry& entry : kHandlers) {
+    if (entry.key == key) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace millstream::net::kafka

@@ -1,0 +1,105 @@
+// Fetch: whole stored batches from each partition's fetch offset, at least one
+// batch for the first partition with data even past max_bytes, high watermark and
+// last stable offset (the same: no transactions). When fewer than min_bytes are
+// there, the request is held (long poll) until data arrives on the first
+// partition asked for, or for other partitions at the next 100 ms check, or until
+// max_wait_ms passed.
+#include <algorithm>
+#include <deque>
+
+#include "base/clock.h"
+#include "net/kafka/errors.h"
+#include "net/kafka/handler.h"
+#include "net/kafka/protocol/fetch.h"
+#include "net/kafka/respond.h"
+
+namespace millstream::net::kafka {
+
+namespace {
+
+constexpr int32_t kOtherPartitionsCheckMs = 100;
+
+struct Gathered {
+  FetchResponse response;
+  // Owns what response.records borrow; a deque, so earlier buffers never move.
+  std::deque<std::vector<std::byte>> buffers;
+  size_t bytes = 0;
+  bool any_error = false;  // answered at once: waiting would not change it
+};
+
+Task<Gathered> FetchAll(RequestContext& context, const FetchRequest& request) {
+  Gathered out;
+  size_t budget = static_cast<size_t>(std::max(request.max_bytes, 0));
+  for (const FetchRequest::Topic& topic : request.topics) {
+    FetchResponse::Topic topic_out;
+    topic_out.topic = topic.topic;
+    for (const FetchRequest::Partition& partition : topic.partitions) {
+      FetchResponse::Partition result;
+      result.partition_index = partition.partition;
+      // At least one batch in the response, even past max_bytes (Fetch v3+).
+      size_t limit = std::min<size_t>(static_cast<size_t>(std::max(partition.partition_max_bytes, 0)),
+                                      out.bytes == 0 ? SIZE_MAX : budget);
+      if (limit == 0 && out.bytes > 0) {
+        engine::PartitionState state;
+        Result<engine::PartitionState> s =
+            co_await context.broker.State(context.shard, topic.topic, partition.partition.value());
+        if (s.ok()) state = *s;
+        result.error_code = ErrorCodeFor(s.status(), Operation::kFetch);
+        result.high_watermark = state.high_watermark;
+        result.last_stable_offset = state.high_watermark;
+        result.log_start_offset = state.log_start;
+        result.records = BytesRef(ConstBytes());
+        topic_out.partitions.push_back(std::move(result));
+        continue;
+      }
+      Result<engine::FetchResult> fetched = co_await context.broker.Fetch(
+          context.shard, topic.topic, partition.partition.value(), partition.fetch_offset,
+          std::max<size_t>(limit, 1), 0, 0);
+      if (fetched.ok()) {
+        result.high_watermark = fetched->state.high_watermark;
+        result.last_stable_offset = fetched->state.high_watermark;
+        result.log_start_offset = fetched->state.log_start;
+        out.bytes += fetched->records.size();
+        budget -= std::min(budget, fetched->records.size());
+        out.buffers.push_back(std::move(fetched->records));
+        result.records = BytesRef(ConstBytes(out.buffers.back()));
+      } else {
+        result.error_code = ErrorCodeFor(fetched.status(), Operation::kFetch);
+        out.any_error = true;
+        result.high_watermark = Offset(-1);
+        result.records = BytesRef(ConstBytes());
+      }
+      topic_out.partitions.push_back(std::move(result));
+    }
+    out.response.responses.push_back(std::move(topic_out));
+  }
+  co_return out;
+}
+
+}  // namespace
+
+Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
+  Result<FetchRequest> request = DecodeRequestBody<FetchApi>(context.header.api_version, body);
+  if (!request.ok()) co_return request.status();
+  int64_t deadline = SystemClock::Instance().MonotonicNanos() + int64_t{request->max_wait_ms} * 1'000'000;
+  size_t min_bytes = static_cast<size_t>(std::max(request->min_bytes, 1));
+  while (true) {
+    Gathered gathered = co_await FetchAll(context, *request);
+    int64_t left_ms = (deadline - SystemClock::Instance().MonotonicNanos()) / 1'000'000;
+    if (gathered.bytes >= min_bytes || gathered.any_error || left_ms <= 0 || request->topics.empty() ||
+        request->topics[0].partitions.empty()) {
+      co_return Respond<FetchApi>(context, gathered.response);
+    }
+    // Long poll on the first partition asked for, in slices so that data arriving
+    // elsewhere is seen within kOtherPartitionsCheckMs.
+    const FetchRequest::Topic& first = request->topics[0];
+    const FetchRequest::Partition& p = first.partitions[0];
+    bool single = request->topics.size() == 1 && first.partitions.size() == 1;
+    int32_t wait = static_cast<int32_t>(single ? left_ms : std::min<int64_t>(left_ms, kOtherPartitionsCheckMs));
+    Result<engine::FetchResult> waited = co_await context.broker.Fetch(
+        context.shard, first.topic, p.partition.value(), p.fetch_offset, 1, 1, wait);
+    (void)waited;  // only a wake-up; the next round reads everything again
+  }
+}
+
+}  // namespace millstream::net::kafka

@@ -1,0 +1,137 @@
+#include "net/server/connection.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "base/endian.h"
+#include "net/kafka/protocol/api_keys.h"
+#include "net/kafka/protocol/header.h"
+
+namespace millstream::net {
+
+namespace {
+
+constexpr size_t kReadChunk = 64 * 1024;
+
+Task<int32_t> Recv(EventLoop& loop, int fd, std::byte* data, size_t size) {
+  auto prep = [fd, data, size](io_uring_sqe* sqe) { io_uring_prep_recv(sqe, fd, data, size, 0); };
+  int32_t n = co_await UringOp<decltype(prep)>(loop, prep);
+  co_return n;
+}
+
+Task<int32_t> Send(EventLoop& loop, int fd, const std::byte* data, size_t size) {
+  auto prep = [fd, data, size](io_uring_sqe* sqe) { io_uring_prep_send(sqe, fd, data, size, MSG_NOSIGNAL); };
+  int32_t n = co_await UringOp<decltype(prep)>(loop, prep);
+  co_return n;
+}
+
+}  // namespace
+
+Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine::Shard& shard,
+                       const kafka::ServerInfo& server, const ConnectionLimits& limits)
+    : fd_(fd), peer_(std::move(peer)), broker_(broker), shard_(shard), server_(server), limits_(limits) {}
+
+Connection::~Connection() { close(fd_); }
+
+void Connection::StopReading() { shutdown(fd_, SHUT_RD); }
+
+void Connection::Close(const std::string& why) {
+  if (closed_) return;
+  closed_ = true;
+  if (!why.empty()) spdlog::warn("closing connection from {}: {}", peer_, why);
+  shutdown(fd_, SHUT_RDWR);
+}
+
+Task<void> Connection::Run() {
+  std::shared_ptr<Connection> self = shared_from_this();
+  std::vector<std::byte> in(kReadChunk);
+  size_t have = 0;
+  while (!closed_) {
+    if (in.size() - have < kReadChunk / 4) in.resize(std::max(in.size() * 2, have + kReadChunk));
+    int32_t n = co_await Recv(shard_.loop(), fd_, in.data() + have, in.size() - have);
+    if (n <= 0) break;  // the peer closed, or the socket was shut down
+    have += static_cast<size_t>(n);
+    size_t used = 0;
+    while (have - used >= 4) {
+      int32_t size = LoadBigEndian<int32_t>(in.data() + used);
+      if (size < 0 || static_cast<size_t>(size) > limits_.max_frame_bytes) {
+        Close("frame of " + std::to_string(size) + " bytes is over the limit of " +
+              std::to_string(limits_.max_frame_bytes));
+        break;
+      }
+      if (have - used < 4 + static_cast<size_t>(size)) {
+        if (in.size() < 4 + static_cast<size_t>(size)) in.resize(4 + static_cast<size_t>(size) + kReadChunk);
+        break;
+      }
+      std::vector<std::byte> frame(in.begin() + used + 4, in.begin() + used + 4 + size);
+      used += 4 + static_cast<size_t>(size);
+      auto slot = std::make_shared<Slot>();
+      slots_.push_back(slot);
+      shard_.loop().Spawn(Handle(self, std::move(frame), slot));
+    }
+    if (used > 0) {
+      std::memmove(in.data(), in.data() + used, have - used);
+      have -= used;
+    }
+  }
+}
+
+Task<void> Connection::Handle(std::shared_ptr<Connection> self, std::vector<std::byte> frame,
+                              std::shared_ptr<Slot> slot) {
+  ConstBytes body;
+  Result<kafka::RequestHeader> header = kafka::DecodeRequestHeader(frame, &body);
+  if (!header.ok()) {
+    self->Close("undecodable request header: " + header.status().message());
+    co_return;
+  }
+  const kafka::HandlerEntry* handler = kafka::FindHandler(header->api_key);
+  if (handler == nullptr) {
+    self->Close("unknown API key " + std::to_string(static_cast<int16_t>(header->api_key)));
+    co_return;
+  }
+  bool version_ok = header->api_version >= handler->min_version && header->api_version <= handler->max_version;
+  if (!version_ok && header->api_key != kafka::ApiKey::kApiVersions) {
+    self->Close(std::string(kafka::ApiKeyName(header->api_key)) + " v" +
+                std::to_string(header->api_version) + " is not supported");
+    co_return;
+  }
+  kafka::RequestContext context{self->broker_, self->shard_, self->server_, *header};
+  kafka::HandlerResult result = co_await handler->handle(context, body);
+  if (!result.ok()) {
+    self->Close(std::string(kafka::ApiKeyName(header->api_key)) + " request failed: " +
+                result.status().ToString());
+    co_return;
+  }
+  slot->response = std::move(*result);
+  slot->done = true;
+  co_await self->Flush();
+}
+
+Task<void> Connection::Flush() {
+  if (sending_) co_return;  // the task sending now also sends what became ready
+  sending_ = true;
+  while (!closed_ && !slots_.empty() && slots_.front()->done) {
+    std::shared_ptr<Slot> slot = slots_.front();
+    slots_.pop_front();
+    if (slot->response) {
+      bool sent = co_await SendAll(*slot->response);
+      if (!sent) Close("");
+    }
+  }
+  sending_ = false;
+}
+
+Task<bool> Connection::SendAll(const std::vector<std::byte>& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    int32_t n = co_await Send(shard_.loop(), fd_, bytes.data() + sent, bytes.size() - sent);
+    if (n <= 0) co_return false;
+    sent += static_cast<size_t>(n);
+  }
+  co_return true;
+}
+
+}  // namespace millstream::net

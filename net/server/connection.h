@@ -1,0 +1,64 @@
+// Connection: one client's TCP connection on one shard. It reads Kafka frames
+// (int32 size + request), runs each request's handler as its own task, and sends
+// the responses back strictly in request order, however the handlers finish.
+// A frame over the size limit, a request that cannot be decoded, an unknown API
+// or an unsupported version (other than ApiVersions) closes the connection with a
+// log line, as the Java broker does.
+//
+// Lifecycle: created by the server after accept; Run() until the peer closes or
+// Close(); kept alive by its own tasks (shared_ptr) until the last one finished;
+// the socket is closed on destruction. One shard thread.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/broker.h"
+#include "engine/shard.h"
+#include "net/kafka/handler.h"
+
+namespace millstream::net {
+
+struct ConnectionLimits {
+  size_t max_frame_bytes = 100u << 20;  // socket.request.max.bytes
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(int fd, std::string peer, engine::Broker& broker, engine::Shard& shard,
+             const kafka::ServerInfo& server, const ConnectionLimits& limits);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Task<void> Run();
+  // Stops reading: requests already read are answered, then the connection ends.
+  void StopReading();
+  // Ends the connection now: nothing more is read or sent.
+  void Close(const std::string& why);
+
+ private:
+  struct Slot {
+    bool done = false;
+    std::optional<std::vector<std::byte>> response;
+  };
+  static Task<void> Handle(std::shared_ptr<Connection> self, std::vector<std::byte> frame,
+                           std::shared_ptr<Slot> slot);
+  Task<void> Flush();
+  Task<bool> SendAll(const std::vector<std::byte>& bytes);
+
+  int fd_;
+  std::string peer_;
+  engine::Broker& broker_;
+  engine::Shard& shard_;
+  const kafka::ServerInfo& server_;
+  ConnectionLimits limits_;
+  std::deque<std::shared_ptr<Slot>> slots_;  // in request order
+  bool sending_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace millstream::net

@@ -1,0 +1,148 @@
+#include "net/server/kafka_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+namespace millstream::net {
+
+namespace {
+
+Result<int> Listen(const std::string& host, int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+    return InvalidArgument("listen address " + host + " is not an IPv4 address");
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return StatusFromErrno(errno, "socket");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 1024) != 0) {
+    Status s = StatusFromErrno(errno, "listen on " + host + ":" + std::to_string(port));
+    close(fd);
+    return s;
+  }
+  return fd;
+}
+
+int BoundPort(int fd) {
+  sockaddr_in addr{};
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  return ntohs(addr.sin_port);
+}
+
+std::string PeerName(const sockaddr_in& addr) {
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &addr.sin_addr, text, sizeof(text));
+  return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
+}
+
+Task<void> RunConnection(std::shared_ptr<Connection> connection, std::atomic<int>* live) {
+  co_await connection->Run();
+  connection.reset();
+  --*live;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KafkaServer>> KafkaServer::Start(engine::Broker& broker, ServerConfig config) {
+  std::unique_ptr<KafkaServer> server(new KafkaServer(broker, std::move(config)));
+  server->shards_.resize(broker.shard_count());
+  int port = server->config_.port;
+  for (size_t i = 0; i < broker.shard_count(); ++i) {
+    Result<int> fd = Listen(server->config_.host, port);
+    if (!fd.ok()) {
+      for (ShardState& s : server->shards_) {
+        if (s.listen_fd >= 0) close(s.listen_fd);
+      }
+      return fd.status();
+    }
+    server->shards_[i].listen_fd = *fd;
+    port = BoundPort(*fd);  // the others share the first one's (maybe ephemeral) port
+  }
+  server->port_ = port;
+  if (server->config_.info.advertised_port == 0) server->config_.info.advertised_port = port;
+  for (size_t i = 0; i < broker.shard_count(); ++i) {
+    ++server->accept_loops_;
+    KafkaServer* raw = server.get();
+    engine::Shard& shard = broker.shard(i);
+    shard.Post([raw, i, &shard] { shard.loop().Spawn(AcceptLoop(raw, i)); });
+  }
+  spdlog::info("Kafka listener on {}:{} ({} shards), advertised as {}:{}", server->config_.host, port,
+               broker.shard_count(), server->config_.info.advertised_host,
+               server->config_.info.advertised_port);
+  return server;
+}
+
+KafkaServer::~KafkaServer() { Stop(); }
+
+Task<void> KafkaServer::AcceptLoop(KafkaServer* server, size_t shard_index) {
+  engine::Shard& shard = server->broker_.shard(shard_index);
+  ShardState& state = server->shards_[shard_index];
+  while (true) {
+    sockaddr_in peer{};
+    socklen_t peer_len = sizeof(peer);
+    int listen_fd = state.listen_fd;
+    auto prep = [listen_fd, &peer, &peer_len](io_uring_sqe* sqe) {
+      io_uring_prep_accept(sqe, listen_fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
+    };
+    int32_t fd = co_await UringOp<decltype(prep)>(shard.loop(), prep);
+    if (fd < 0) {
+      // EINVAL after Stop() shut the listener down; anything else is logged.
+      if (fd != -EINVAL && fd != -ECANCELED) spdlog::error("accept failed: {}", std::strerror(-fd));
+      if (server->stopped_ || fd == -EINVAL || fd == -EBADF) break;
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    auto connection = std::make_shared<Connection>(fd, PeerName(peer), server->broker_, shard,
+                                                   server->config_.info, server->config_.limits);
+    std::erase_if(state.connections, [](const std::weak_ptr<Connection>& c) { return c.expired(); });
+    state.connections.push_back(connection);
+    ++server->live_connections_;
+    shard.loop().Spawn(RunConnection(std::move(connection), &server->live_connections_));
+  }
+  --server->accept_loops_;
+}
+
+void KafkaServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  // On each shard: no more accepts, no more reading; requests already read finish.
+  std::vector<std::future<void>> done;
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    auto promise = std::make_shared<std::promise<void>>();
+    done.push_back(promise->get_future());
+    ShardState* state = &shards_[i];
+    bool posted = broker_.shard(i).Post([state, promise] {
+      shutdown(state->listen_fd, SHUT_RDWR);
+      for (auto& weak : state->connections) {
+        if (auto c = weak.lock()) c->StopReading();
+      }
+      promise->set_value();
+    });
+    if (!posted) promise->set_value();
+  }
+  for (auto& f : done) f.get();
+  // Connections end once their last response is sent.
+  for (int waited = 0; (live_connections_ > 0 || accept_loops_ > 0) && waited < 3000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (ShardState& s : shards_) {
+    if (s.listen_fd >= 0) close(s.listen_fd);
+    s.listen_fd = -1;
+  }
+}
+
+}  // namespace millstream::net

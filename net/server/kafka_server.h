@@ -1,0 +1,52 @@
+// KafkaServer: the Kafka listener. Every shard has its own listening socket on the
+// same address (SO_REUSEPORT), so the kernel spreads connections over the shards,
+// and each shard accepts and serves its connections on its own ring.
+//
+// Lifecycle: Start() (binds; port 0 picks a free port, reported by port()) →
+// Stop() (stops accepting, stops reading, lets requests already read finish and
+// answer, waits until every connection ended). The broker outlives the server.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/broker.h"
+#include "net/kafka/handler.h"
+#include "net/server/connection.h"
+
+namespace millstream::net {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 9092;
+  kafka::ServerInfo info;  // advertised_port 0: the port actually bound
+  ConnectionLimits limits;
+};
+
+class KafkaServer {
+ public:
+  static Result<std::unique_ptr<KafkaServer>> Start(engine::Broker& broker, ServerConfig config);
+  ~KafkaServer();
+  int port() const { return port_; }
+  void Stop();
+
+ private:
+  struct ShardState {
+    int listen_fd = -1;
+    std::vector<std::weak_ptr<Connection>> connections;  // touched on the shard only
+  };
+  KafkaServer(engine::Broker& broker, ServerConfig config) : broker_(broker), config_(std::move(config)) {}
+  static Task<void> AcceptLoop(KafkaServer* server, size_t shard_index);
+
+  engine::Broker& broker_;
+  ServerConfig config_;
+  int port_ = 0;
+  std::vector<ShardState> shards_;
+  std::atomic<int> live_connections_{0};
+  std::atomic<int> accept_loops_{0};
+  bool stopped_ = false;
+};
+
+}  // namespace millstream::net
