@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <functional>
 #include <future>
 #include <thread>
@@ -44,7 +45,45 @@ Task<Status> RemoveTree(storage::io::FileSystem& fs, std::string dir) {
   co_return fs.RemoveDir(dir);
 }
 
+std::string ProducerStatePath(const std::string& partition_dir) {
+  return storage::io::JoinPath(partition_dir, "producer_state.snapshot");
+}
+
+// The snapshot written at the last clean close, then every batch after it (from
+// the active segment at the earliest: producers only seen before lose their
+// state, and are then accepted with any sequence, as Kafka does).
+Task<Status> LoadProducerState(storage::io::FileSystem& fs, storage::PartitionLog& log,
+                               ProducerStateTable& producers, const std::string& dir) {
+  Offset from = log.SegmentStatsList().back().base_offset;
+  Result<std::vector<std::byte>> snapshot = co_await storage::io::ReadWholeFile(fs, ProducerStatePath(dir));
+  if (snapshot.ok()) {
+    Result<Offset> covered = producers.Decode(*snapshot);
+    if (covered.ok() && *covered <= log.next_offset()) from = std::max(from, *covered);
+    if (!covered.ok()) spdlog::warn("{}: {}; rebuilding from the log", dir, covered.status().ToString());
+  }
+  for (Offset next = std::max(from, log.log_start_offset()); next < log.written_end_offset();) {
+    Result<storage::ReadResult> read = co_await log.Read(next, 1 << 20);
+    if (!read.ok()) co_return read.status();
+    ConstBytes rest = read->bytes;
+    while (rest.size() >= 61) {
+      storage::BatchHeader h = *storage::PeekBatchHeader(rest);
+      if (h.last_offset() >= next) producers.Record(h);
+      rest = rest.subspan(std::min(rest.size(), h.total_size()));
+    }
+    if (read->next_offset <= next) break;
+    next = read->next_offset;
+  }
+  co_return Status::Ok();
+}
+
 }  // namespace
+
+Task<Status> Broker::SaveProducerState(Partition& partition, std::string dir) {
+  Shard& shard = *shards_[partition.shard];
+  std::vector<std::byte> bytes = partition.producers.Encode(partition.log->next_offset());
+  co_return co_await WriteFileDurably(shard.fs(), ProducerStatePath(dir),
+                                      std::string(AsStringView(bytes)));
+}
 
 Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
   std::unique_ptr<Broker> broker(new Broker(std::move(config)));
@@ -55,7 +94,8 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
     shard->Start();
     broker->shards_.push_back(std::move(shard));
   }
-  Status loaded = broker->LoadTopics();
+  Status loaded = broker->ReserveProducerIds();
+  if (loaded.ok()) loaded = broker->LoadTopics();
   if (!loaded.ok()) {
     broker->Shutdown().IgnoreError();
     return loaded;
@@ -91,7 +131,40 @@ Task<Status> Broker::OpenPartition(Partition& partition, std::string dir, storag
                  report.segments, report.bytes_scanned, report.torn_bytes_truncated);
   }
   partition.log = std::move(*log);
-  co_return Status::Ok();
+  co_return co_await LoadProducerState(shard.fs(), *partition.log, partition.producers, dir);
+}
+
+// Producer ids come in blocks: the end of the current block is made durable before
+// any id of it is handed out, so a restart (clean or not) starts after it.
+constexpr int64_t kProducerIdBlock = 1'000'000;
+
+Status Broker::ReserveProducerIds() {
+  ASSIGN_OR_RETURN(std::unique_ptr<EventLoop> loop, EventLoop::Create());
+  storage::io::UringFileSystem fs(*loop);
+  RETURN_IF_ERROR(fs.CreateDirs(config_.data_dir));
+  std::string path = storage::io::JoinPath(config_.data_dir, "producer_ids");
+  int64_t start = 0;
+  Result<std::vector<std::byte>> text = loop->Run(storage::io::ReadWholeFile(fs, path));
+  if (text.ok()) {
+    std::string digits(AsStringView(*text));
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), start);
+    if (ec != std::errc() || start < 0) return Corruption(path + " does not hold a producer id");
+  } else if (text.status().code() != StatusCode::kNotFound) {
+    return text.status();
+  }
+  RETURN_IF_ERROR(loop->Run(WriteFileDurably(fs, path, std::to_string(start + kProducerIdBlock) + "\n")));
+  next_producer_id_ = start;
+  producer_id_limit_ = start + kProducerIdBlock;
+  return Status::Ok();
+}
+
+Result<int64_t> Broker::AllocateProducerId() {
+  int64_t id = next_producer_id_++;
+  if (id >= producer_id_limit_) {
+    return Busy("this broker run handed out its block of " + std::to_string(kProducerIdBlock) +
+                " producer ids; restart it for the next block");
+  }
+  return id;
 }
 
 Status Broker::LoadTopics() {
@@ -156,16 +229,22 @@ Status Broker::Shutdown() {
   }
   std::vector<std::future<Status>> closing;
   for (auto& [name, topic] : topics) {
-    for (auto& partition : topic->partitions) {
+    for (size_t index = 0; index < topic->partitions.size(); ++index) {
+      Partition* partition = topic->partitions[index].get();
       if (!partition->log) continue;
       auto promise = std::make_shared<std::promise<Status>>();
       closing.push_back(promise->get_future());
       Shard* shard = shards_[partition->shard].get();
-      storage::PartitionLog* log = partition->log.get();
-      bool posted = shard->Post([shard, log, promise] {
-        shard->loop().Spawn([](storage::PartitionLog* l, std::shared_ptr<std::promise<Status>> done) -> Task<void> {
-          done->set_value(co_await l->Close());
-        }(log, promise));
+      std::string dir = storage::PartitionPath(config_.data_dir, name, static_cast<int32_t>(index));
+      bool posted = shard->Post([this, shard, partition, dir, promise] {
+        shard->loop().Spawn([](Broker* self, Partition* part, std::string d,
+                               std::shared_ptr<std::promise<Status>> done) -> Task<void> {
+          Status closed = co_await part->log->Close();
+          // The producers' sequences go with the log, so retries after the restart
+          // are still recognised without replaying the log.
+          if (closed.ok()) closed = co_await self->SaveProducerState(*part, d);
+          done->set_value(closed);
+        }(this, partition, dir, promise));
       });
       if (!posted) promise->set_value(ShuttingDown("shard stopped"));
     }
@@ -282,31 +361,50 @@ Task<Result<Broker::TopicInfo>> Broker::EnsureTopic(Shard& current, const std::s
 
 namespace {
 
-Task<Result<storage::AppendInfo>> ProduceHere(storage::PartitionLog& log, TimedWaitList& waiters,
-                                              MutableBytes batch, Acks acks) {
-  Result<storage::AppendInfo> info = co_await log.Append(batch);
-  if (!info.ok()) co_return info;
+Task<Result<ProduceResult>> ProduceHere(storage::PartitionLog& log, TimedWaitList& waiters,
+                                        ProducerStateTable& producers, MutableBytes batch, Acks acks) {
+  std::optional<storage::BatchHeader> header = storage::PeekBatchHeader(batch);
+  if (!header) co_return Corruption("batch shorter than its header");
+  ProducerStateTable::Verdict verdict = producers.Check(*header);
+  ProduceResult result{.check = verdict.check};
+  if (verdict.check == SequenceCheck::kOutOfOrder || verdict.check == SequenceCheck::kFencedEpoch) {
+    co_return result;
+  }
+  if (verdict.check == SequenceCheck::kDuplicate) {
+    // A retry: answer the first attempt's offsets once they are as safe as asked.
+    // Generation 0 makes the wait fail if any write failure since may have dropped it.
+    result.info = {verdict.duplicate_of.first_offset, verdict.duplicate_of.last_offset,
+                   header->max_timestamp, 0};
+  } else {
+    Result<storage::AppendInfo> info = co_await log.Append(batch);
+    if (!info.ok()) co_return info.status();
+    result.info = *info;
+    // Recorded at once, before any wait: the producer's next batch may arrive
+    // while this one is still being written.
+    header->base_offset = info->base_offset;
+    producers.Record(*header);
+  }
   // Readers see written data: wake the fetches waiting for it once it is.
-  Status written = co_await log.WaitWritten(*info);
+  Status written = co_await log.WaitWritten(result.info);
   waiters.Notify();
   if (!written.ok()) co_return written;
   if (acks == Acks::kDurable) {
-    Status durable = co_await log.WaitDurable(*info);
+    Status durable = co_await log.WaitDurable(result.info);
     if (!durable.ok()) co_return durable;
   }
-  co_return info;
+  co_return result;
 }
 
 }  // namespace
 
-Task<Result<storage::AppendInfo>> Broker::Produce(Shard& current, const std::string& topic,
-                                                  int32_t partition, MutableBytes batch, Acks acks) {
+Task<Result<ProduceResult>> Broker::Produce(Shard& current, const std::string& topic,
+                                            int32_t partition, MutableBytes batch, Acks acks) {
   std::shared_ptr<Topic> keep;
   CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
-  std::function<Task<Result<storage::AppendInfo>>()> work = [p, batch, acks] {
-    return ProduceHere(*p->log, p->data_waiters, batch, acks);
+  std::function<Task<Result<ProduceResult>>()> work = [p, batch, acks] {
+    return ProduceHere(*p->log, p->data_waiters, p->producers, batch, acks);
   };
-  RunOnShard<Result<storage::AppendInfo>> hop(current, *shards_[p->shard], std::move(work));
+  RunOnShard<Result<ProduceResult>> hop(current, *shards_[p->shard], std::move(work));
   co_return co_await hop;
 }
 

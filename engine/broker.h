@@ -10,6 +10,7 @@
 // look-ups and changes; each partition log is touched only on its shard.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include "base/status.h"
 #include "base/task.h"
 #include "base/timed_wait.h"
+#include "engine/producer_state.h"
 #include "engine/shard.h"
 #include "engine/topic_config.h"
 #include "storage/partition_log.h"
@@ -42,6 +44,14 @@ struct PartitionState {
 };
 
 enum class Acks { kNone, kWritten, kDurable };  // acks=0, acks=1, acks=all
+
+// What Produce did with a batch: appended it (or found it to be a retry of one
+// already appended, with that batch's offsets), or refused it for its producer
+// sequence (`check`: OUT_OF_ORDER_SEQUENCE or INVALID_PRODUCER_EPOCH in Kafka).
+struct ProduceResult {
+  storage::AppendInfo info;
+  SequenceCheck check = SequenceCheck::kAppend;
+};
 
 struct FetchResult {
   std::vector<std::byte> records;  // whole batches
@@ -79,8 +89,11 @@ class Broker {
 
   // Appends one batch and waits as `acks` says. NotFound (no such topic or
   // partition), the log's errors otherwise (see PartitionLog::Append).
-  Task<Result<storage::AppendInfo>> Produce(Shard& current, const std::string& topic,
-                                            int32_t partition, MutableBytes batch, Acks acks);
+  Task<Result<ProduceResult>> Produce(Shard& current, const std::string& topic, int32_t partition,
+                                      MutableBytes batch, Acks acks);
+  // A new idempotent producer id (epoch 0). Ids come from a block reserved durably
+  // at open, so they are never handed out twice, also across restarts.
+  Result<int64_t> AllocateProducerId();
   // Whole batches from `offset`, up to `max_bytes` (at least one batch). When fewer
   // than `min_bytes` are there, waits up to `max_wait_ms` for more.
   Task<Result<FetchResult>> Fetch(Shard& current, const std::string& topic, int32_t partition,
@@ -96,6 +109,7 @@ class Broker {
     int shard = 0;
     std::unique_ptr<storage::PartitionLog> log;  // touched only on `shard`
     TimedWaitList data_waiters;                   // fetches waiting for new data
+    ProducerStateTable producers;                 // idempotent producers' sequences
   };
   struct Topic {
     std::string name;
@@ -105,6 +119,8 @@ class Broker {
 
   explicit Broker(BrokerConfig config) : config_(std::move(config)) {}
   Status LoadTopics();
+  Status ReserveProducerIds();
+  Task<Status> SaveProducerState(Partition& partition, std::string dir);
   std::shared_ptr<Topic> Lookup(const std::string& name) const;
   Result<Partition*> LookupPartition(const std::string& topic, int32_t partition,
                                      std::shared_ptr<Topic>& keep) const;
@@ -117,6 +133,8 @@ class Broker {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by mu_
   bool shut_down_ = false;
+  std::atomic<int64_t> next_producer_id_{0};
+  int64_t producer_id_limit_ = 0;  // the end of the reserved block
 };
 
 }  // namespace millstream::engine

@@ -33,7 +33,9 @@ std::vector<std::string> Values(const std::vector<std::byte>& records) {
 
 Task<Result<storage::AppendInfo>> ProduceBatch(Broker& broker, Shard& shard, std::string topic,
                                                int partition, std::vector<std::byte> batch) {
-  co_return co_await broker.Produce(shard, topic, partition, batch, Acks::kDurable);
+  Result<ProduceResult> result = co_await broker.Produce(shard, topic, partition, batch, Acks::kDurable);
+  if (!result.ok()) co_return result.status();
+  co_return result->info;
 }
 
 class BrokerTest : public ::testing::Test {

@@ -97,6 +97,13 @@ TEST_F(KcatTest, OffsetsByTimeAndEnds) {
   EXPECT_NE(by_time.out.find("offset 0"), std::string::npos) << by_time.out;
 }
 
+TEST_F(KcatTest, AnIdempotentProducerDeliversEverythingOnceInOrder) {
+  ASSERT_EQ(Produce("idem", Numbered("i", 2000), {"-X", "enable.idempotence=true"}).exit_code, 0);
+  std::vector<std::string> got = Consume("idem");
+  ASSERT_EQ(got.size(), 2000u);
+  for (int i = 0; i < 2000; ++i) ASSERT_EQ(got[i], "i" + std::to_string(i));
+}
+
 TEST_F(KcatTest, AcknowledgedDataSurvivesRestartAndSigkill) {
   ASSERT_EQ(Produce("receipts", Numbered("r", 300)).exit_code, 0);
   ASSERT_TRUE(broker_.Restart()) << broker_.output();

@@ -27,6 +27,9 @@ enum class ErrorCode : int16_t {
   kInvalidReplicationFactor = 38,
   kInvalidConfig = 40,
   kInvalidRequest = 42,
+  kOutOfOrderSequenceNumber = 45,
+  kInvalidProducerEpoch = 47,
+  kInvalidTxnState = 48,
   kKafkaStorageError = 56,
 };
 

@@ -61,6 +61,7 @@ Task<Result<std::optional<std::vector<std::byte>>>> HandleFetch(RequestContext&,
 Task<Result<std::optional<std::vector<std::byte>>>> HandleListOffsets(RequestContext&, ConstBytes);
 Task<Result<std::optional<std::vector<std::byte>>>> HandleCreateTopics(RequestContext&, ConstBytes);
 Task<Result<std::optional<std::vector<std::byte>>>> HandleDeleteTopics(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleInitProducerId(RequestContext&, ConstBytes);
 
 using HandlerResult = Result<std::optional<std::vector<std::byte>>>;
 

@@ -5,6 +5,7 @@
 #include "net/kafka/protocol/create_topics.h"
 #include "net/kafka/protocol/delete_topics.h"
 #include "net/kafka/protocol/fetch.h"
+#include "net/kafka/protocol/init_producer_id.h"
 #include "net/kafka/protocol/list_offsets.h"
 #include "net/kafka/protocol/metadata.h"
 #include "net/kafka/protocol/produce.h"
@@ -27,6 +28,7 @@ constexpr HandlerEntry kHandlers[] = {
     Entry<ApiVersionsApi>(&HandleApiVersions),
     Entry<CreateTopicsApi>(&HandleCreateTopics),
     Entry<DeleteTopicsApi>(&HandleDeleteTopics),
+    Entry<InitProducerIdApi>(&HandleInitProducerId),
 };
 
 }  // namespace

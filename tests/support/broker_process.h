@@ -24,6 +24,10 @@ class BrokerProcess {
   void Kill();  // SIGKILL
   bool Restart() { return Stop() == 0 && Start(); }
 
+  // Waits until the broker's log shows `text` (or `timeout_ms` passes).
+  bool WaitForLog(const std::string& text, int timeout_ms) {
+    return process_ && process_->WaitForOutput(text, timeout_ms);
+  }
   const std::string& bootstrap() const { return bootstrap_; }
   const std::string& data_dir() const { return dir_.path(); }
   std::string output() const;

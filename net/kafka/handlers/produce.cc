@@ -1,7 +1,9 @@
 // Produce: each partition's records are appended as sent (RecordBatch v2, possibly
 // compressed) and answered as `acks` says: -1 when durable (group-committed
 // fdatasync), 1 when written, 0 not at all. Topics are auto-created when the broker
-// allows it. Each batch is checked against the topic's max.message.bytes.
+// allows it. Each batch is checked against the topic's max.message.bytes, and
+// batches of idempotent producers against their sequences (duplicates answered
+// with the original offsets, gaps OUT_OF_ORDER_SEQUENCE_NUMBER).
 #include "base/endian.h"
 #include "net/kafka/errors.h"
 #include "net/kafka/handler.h"
@@ -75,14 +77,23 @@ Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
             result.error_code = Code(ErrorCode::kMessageTooLarge);
             break;
           }
-          Result<storage::AppendInfo> appended = co_await context.broker.Produce(
+          Result<engine::ProduceResult> appended = co_await context.broker.Produce(
               context.shard, topic.name, partition.index.value(), batch, AcksOf(request->acks));
           if (!appended.ok()) {
             result.error_code = ErrorCodeFor(appended.status(), Operation::kProduce);
             result.error_message = appended.status().message();
             break;
           }
-          if (i == 0) result.base_offset = appended->base_offset;
+          if (appended->check == engine::SequenceCheck::kOutOfOrder) {
+            result.error_code = Code(ErrorCode::kOutOfOrderSequenceNumber);
+            break;
+          }
+          if (appended->check == engine::SequenceCheck::kFencedEpoch) {
+            result.error_code = Code(ErrorCode::kInvalidProducerEpoch);
+            break;
+          }
+          // A duplicate is answered NO_ERROR with its original offsets, as Kafka does.
+          if (i == 0) result.base_offset = appended->info.base_offset;
         }
       }
       out.partition_responses.push_back(std::move(result));
