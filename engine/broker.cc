@@ -100,6 +100,12 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
     broker->Shutdown().IgnoreError();
     return loaded;
   }
+  for (size_t i = 0; i < broker->shards_.size(); ++i) {
+    broker->retention_wakers_.push_back(std::make_unique<TimedWaitList>());
+    Broker* raw = broker.get();
+    Shard& shard = *broker->shards_[i];
+    shard.Post([raw, i, &shard] { shard.loop().Spawn(RetentionLoop(raw, i)); });
+  }
   return broker;
 }
 
@@ -222,6 +228,11 @@ Status Broker::LoadTopics() {
 Status Broker::Shutdown() {
   if (shut_down_) return Status::Ok();
   shut_down_ = true;
+  stopping_ = true;
+  for (size_t i = 0; i < retention_wakers_.size(); ++i) {
+    TimedWaitList* waker = retention_wakers_[i].get();
+    shards_[i]->Post([waker] { waker->Notify(); });
+  }
   std::map<std::string, std::shared_ptr<Topic>> topics;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -261,6 +272,57 @@ Status Broker::Shutdown() {
   return first;
 }
 
+Task<void> Broker::RetentionLoop(Broker* broker, size_t shard_index) {
+  Shard& shard = *broker->shards_[shard_index];
+  while (!broker->stopping_) {
+    co_await broker->retention_wakers_[shard_index]->WaitFor(shard.loop(), broker->config_.retention_check_ms);
+    if (broker->stopping_) break;
+    co_await broker->ApplyRetentionOn(shard_index);
+  }
+}
+
+// Deletes old sealed segments of every partition this shard owns, by its topic's
+// retention.ms and retention.bytes. Runs on the shard.
+Task<void> Broker::ApplyRetentionOn(size_t shard_index) {
+  std::vector<std::pair<std::shared_ptr<Topic>, storage::RetentionPolicy>> topics;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [name, topic] : topics_) {
+      topics.push_back({topic, {topic->config.retention_bytes, topic->config.retention_ms}});
+    }
+  }
+  for (auto& [topic, policy] : topics) {
+    for (auto& partition : topic->partitions) {
+      if (partition->shard != static_cast<int>(shard_index) || !partition->log) continue;
+      Result<int> deleted = co_await partition->log->ApplyRetention(policy, nullptr);
+      if (!deleted.ok()) {
+        spdlog::error("retention of {}: {}", partition->log->dir(), deleted.status().ToString());
+      } else if (*deleted > 0) {
+        spdlog::info("retention deleted {} segments of {}", *deleted, partition->log->dir());
+      }
+    }
+  }
+}
+
+Task<Status> Broker::AlterTopicConfig(Shard& current, std::string name,
+                                      std::map<std::string, std::string> settings,
+                                      bool validate_only) {
+  std::shared_ptr<Topic> topic = Lookup(name);
+  if (!topic) co_return NotFound("unknown topic " + name);
+  TopicConfig config = config_.topic_defaults;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config.partitions = topic->config.partitions;
+  }
+  CO_RETURN_IF_ERROR(config.Apply(settings));
+  if (validate_only) co_return Status::Ok();
+  CO_RETURN_IF_ERROR(co_await WriteFileDurably(current.fs(), TopicFile(config_.data_dir, name), config.ToJson()));
+  std::lock_guard<std::mutex> lock(mu_);
+  topic->config = config;
+  spdlog::info("changed the settings of topic {}", name);
+  co_return Status::Ok();
+}
+
 std::vector<Broker::TopicInfo> Broker::Topics() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<TopicInfo> out;
@@ -269,9 +331,10 @@ std::vector<Broker::TopicInfo> Broker::Topics() const {
 }
 
 std::optional<Broker::TopicInfo> Broker::FindTopic(const std::string& name) const {
-  std::shared_ptr<Topic> topic = Lookup(name);
-  if (!topic) return std::nullopt;
-  return TopicInfo{topic->name, topic->config};
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return std::nullopt;
+  return TopicInfo{it->second->name, it->second->config};  // config changes under mu_
 }
 
 std::shared_ptr<Broker::Topic> Broker::Lookup(const std::string& name) const {

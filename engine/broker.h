@@ -29,6 +29,7 @@
 namespace millstream::engine {
 
 struct BrokerConfig {
+  int64_t retention_check_ms = 300000;  // log.retention.check.interval.ms
   std::string data_dir = "./data";
   int shards = 0;                   // 0: one per core
   bool auto_create_topics = true;   // auto.create.topics.enable
@@ -84,6 +85,11 @@ class Broker {
   Task<Status> CreateTopic(Shard& current, std::string name, TopicConfig config);
   // Closes the topic's logs and removes its files. NotFound when absent.
   Task<Status> DeleteTopic(Shard& current, std::string name);
+  // Replaces a topic's settings (Kafka's AlterConfigs: keys not given return to
+  // their defaults; partitions stay). Durable before it returns. Retention settings
+  // apply from the next retention run; segment.bytes from the next start.
+  Task<Status> AlterTopicConfig(Shard& current, std::string name,
+                                std::map<std::string, std::string> settings, bool validate_only);
   // The topic, created with the defaults if auto-creation is on. NotFound otherwise.
   Task<Result<TopicInfo>> EnsureTopic(Shard& current, const std::string& name);
 
@@ -120,6 +126,8 @@ class Broker {
   explicit Broker(BrokerConfig config) : config_(std::move(config)) {}
   Status LoadTopics();
   Status ReserveProducerIds();
+  static Task<void> RetentionLoop(Broker* broker, size_t shard_index);
+  Task<void> ApplyRetentionOn(size_t shard_index);
   Task<Status> SaveProducerState(Partition& partition, std::string dir);
   std::shared_ptr<Topic> Lookup(const std::string& name) const;
   Result<Partition*> LookupPartition(const std::string& topic, int32_t partition,
@@ -133,6 +141,9 @@ class Broker {
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by mu_
   bool shut_down_ = false;
+  std::atomic<bool> stopping_{false};
+  // One per shard: wakes the retention loop early at shutdown (its timer is cancelled).
+  std::vector<std::unique_ptr<TimedWaitList>> retention_wakers_;
   std::atomic<int64_t> next_producer_id_{0};
   int64_t producer_id_limit_ = 0;  // the end of the reserved block
 };

@@ -67,8 +67,10 @@ Task<void> Shard::Inbox() {
 void Shard::Run() {
   loop_->Spawn(Inbox());
   while (!stopped_) loop_->RunOnce(true);
-  // Whatever is still ready (completions of work posted last) gets its turn.
-  while (loop_->RunOnce(false) && loop_->in_flight() > 0) {
+  // Operations still in flight (a cancelled timer, a last write) complete, and
+  // whatever they make ready gets its turn.
+  while (loop_->in_flight() > 0) loop_->RunOnce(true);
+  while (loop_->RunOnce(false)) {
   }
 }
 

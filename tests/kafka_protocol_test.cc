@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "base/endian.h"
+#include "net/kafka/protocol/alter_configs.h"
 #include "net/kafka/protocol/api_versions.h"
+#include "net/kafka/protocol/describe_configs.h"
 #include "net/kafka/protocol/create_topics.h"
 #include "net/kafka/protocol/fetch.h"
 #include "net/kafka/protocol/init_producer_id.h"
@@ -152,6 +154,56 @@ TEST_F(ProtocolTest, CreatingAnExistingTopicIsTopicAlreadyExists) {
   EXPECT_EQ(client_->Call<kafka::CreateTopicsApi>(4, create)->topics.at(0).error_code, 36);
   create.topics[0] = {"bad topic", 1, 1, {}, {}};
   EXPECT_EQ(client_->Call<kafka::CreateTopicsApi>(4, create)->topics.at(0).error_code, 17);
+}
+
+TEST_F(ProtocolTest, TopicSettingsAreDescribedAlteredAndKeptAcrossARestart) {
+  kafka::CreateTopicsRequest create;
+  create.topics.push_back({"conf", 1, 1, {}, {{"retention.ms", "3600000"}}});
+  ASSERT_EQ(client_->Call<kafka::CreateTopicsApi>(4, create)->topics.at(0).error_code, 0);
+  auto describe = [this] {
+    kafka::DescribeConfigsRequest request;
+    request.resources.push_back({kafka::kResourceTypeTopic, "conf", std::nullopt});
+    std::map<std::string, std::string> out;
+    auto response = client_->Call<kafka::DescribeConfigsApi>(1, request);
+    EXPECT_TRUE(response.ok()) << response.status().ToString();
+    if (response.ok()) {
+      for (const auto& c : response->results.at(0).configs) out[c.name] = c.value.value_or("");
+    }
+    return out;
+  };
+  EXPECT_EQ(describe()["retention.ms"], "3600000");
+  EXPECT_EQ(describe()["cleanup.policy"], "delete");
+  kafka::AlterConfigsRequest alter;
+  alter.resources.push_back({kafka::kResourceTypeTopic, "conf", {{"retention.bytes", "1000000"}}});
+  ASSERT_EQ(client_->Call<kafka::AlterConfigsApi>(1, alter)->responses.at(0).error_code, 0);
+  EXPECT_EQ(describe()["retention.bytes"], "1000000");
+  EXPECT_EQ(describe()["retention.ms"], "604800000");  // not given: back to the default
+  alter.resources[0].configs = {{"no.such.key", "1"}};
+  EXPECT_EQ(client_->Call<kafka::AlterConfigsApi>(1, alter)->responses.at(0).error_code, 40);
+  ASSERT_TRUE(broker_.Restart()) << broker_.output();
+  client_ = Connect();
+  EXPECT_EQ(describe()["retention.bytes"], "1000000");
+}
+
+TEST(ProtocolRetentionTest, RetentionDeletesOldSegmentsByItself) {
+  testing::BrokerProcess broker({"--retention-check-ms", "50"});
+  ASSERT_TRUE(broker.Start()) << broker.output();
+  auto client = KafkaClient::Connect(broker.bootstrap());
+  ASSERT_TRUE(client.ok());
+  kafka::CreateTopicsRequest create;
+  create.topics.push_back({"short", 1, 1, {}, {{"segment.bytes", "16384"}, {"retention.bytes", "32768"}}});
+  ASSERT_EQ((*client)->Call<kafka::CreateTopicsApi>(4, create)->topics.at(0).error_code, 0);
+  for (int i = 0; i < 60; ++i) {
+    kafka::ProduceRequest request;
+    request.acks = -1;
+    auto batch = Batch(std::string(2000, 'x'));
+    request.topic_data.push_back({"short", {{PartitionId(0), kafka::BytesRef(batch)}}});
+    ASSERT_EQ((*client)->Call<kafka::ProduceApi>(7, request)->responses.at(0).partition_responses.at(0).error_code, 0);
+  }
+  EXPECT_TRUE(broker.WaitForLog("retention deleted", 10000)) << broker.output();
+  kafka::ListOffsetsRequest request;
+  request.topics.push_back({"short", {{PartitionId(0), -1, kafka::kEarliestTimestamp, 1}}});
+  EXPECT_GT((*client)->Call<kafka::ListOffsetsApi>(2, request)->topics.at(0).partitions.at(0).offset.value(), 0);
 }
 
 TEST_F(ProtocolTest, FetchingPastTheEndIsOffsetOutOfRange) {

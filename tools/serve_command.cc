@@ -27,6 +27,7 @@ struct ServeOptions {
   bool auto_create_topics = true;
   int32_t default_partitions = 1;
   size_t max_request_bytes = 100u << 20;
+  int64_t retention_check_ms = 300000;
 };
 
 Result<std::pair<std::string, int>> SplitHostPort(const std::string& text) {
@@ -77,6 +78,7 @@ int RunServe(const ServeOptions& options) {
   config.shards = options.shards;
   config.auto_create_topics = options.auto_create_topics;
   config.default_partitions = options.default_partitions;
+  config.retention_check_ms = options.retention_check_ms;
   Result<std::unique_ptr<engine::Broker>> broker = engine::Broker::Open(config);
   if (!broker.ok()) {
     spdlog::critical("cannot open data directory {}: {}", options.data_dir, broker.status().ToString());
@@ -131,6 +133,13 @@ CommandRunner RegisterServe(CLI::App& app) {
   cmd->add_option("--max-request-bytes", options->max_request_bytes,
                   "Largest request frame accepted; larger ones close the connection")
       ->capture_default_str();
+  cmd->add_option("--retention-check-ms", options->retention_check_ms,
+                  "How often retention runs (log.retention.check.interval.ms)")
+      ->capture_default_str()->check(CLI::Range(int64_t{10}, int64_t{86400000}));
+  // Every option above is also a key of one TOML file (flags given win):
+  //   data-dir = "/var/lib/millstream"
+  //   listen = "127.0.0.1:9092"
+  cmd->set_config("--config", "", "TOML file with any of the options above, by their long names");
   return [options] { return RunServe(*options); };
 }
 

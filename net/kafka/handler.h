@@ -62,6 +62,8 @@ Task<Result<std::optional<std::vector<std::byte>>>> HandleListOffsets(RequestCon
 Task<Result<std::optional<std::vector<std::byte>>>> HandleCreateTopics(RequestContext&, ConstBytes);
 Task<Result<std::optional<std::vector<std::byte>>>> HandleDeleteTopics(RequestContext&, ConstBytes);
 Task<Result<std::optional<std::vector<std::byte>>>> HandleInitProducerId(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleDescribeConfigs(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleAlterConfigs(RequestContext&, ConstBytes);
 
 using HandlerResult = Result<std::optional<std::vector<std::byte>>>;
 

@@ -1,9 +1,11 @@
 #include <algorithm>
 
 #include "net/kafka/handler.h"
+#include "net/kafka/protocol/alter_configs.h"
 #include "net/kafka/protocol/api_versions.h"
 #include "net/kafka/protocol/create_topics.h"
 #include "net/kafka/protocol/delete_topics.h"
+#include "net/kafka/protocol/describe_configs.h"
 #include "net/kafka/protocol/fetch.h"
 #include "net/kafka/protocol/init_producer_id.h"
 #include "net/kafka/protocol/list_offsets.h"
@@ -29,6 +31,8 @@ constexpr HandlerEntry kHandlers[] = {
     Entry<CreateTopicsApi>(&HandleCreateTopics),
     Entry<DeleteTopicsApi>(&HandleDeleteTopics),
     Entry<InitProducerIdApi>(&HandleInitProducerId),
+    Entry<DescribeConfigsApi>(&HandleDescribeConfigs),
+    Entry<AlterConfigsApi>(&HandleAlterConfigs),
 };
 
 }  // namespace

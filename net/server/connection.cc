@@ -52,6 +52,7 @@ Task<void> Connection::Run() {
   while (!closed_) {
     if (in.size() - have < kReadChunk / 4) in.resize(std::max(in.size() * 2, have + kReadChunk));
     int32_t n = co_await Recv(shard_.loop(), fd_, in.data() + have, in.size() - have);
+    if (n < 0 && !closed_) spdlog::warn("reading from {} failed: {}", peer_, std::strerror(-n));
     if (n <= 0) break;  // the peer closed, or the socket was shut down
     have += static_cast<size_t>(n);
     size_t used = 0;
