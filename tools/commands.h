@@ -13,5 +13,9 @@ using CommandRunner = std::function<int()>;
 CommandRunner RegisterServe(CLI::App& app);
 CommandRunner RegisterVerify(CLI::App& app);
 CommandRunner RegisterDump(CLI::App& app);
+// The client verbs: they talk the Kafka protocol to a running broker (librdkafka).
+CommandRunner RegisterTopic(CLI::App& app);
+CommandRunner RegisterProduce(CLI::App& app);
+CommandRunner RegisterConsume(CLI::App& app);
 
 }  // namespace millstream::tools
