@@ -424,8 +424,8 @@ Task<Result<Broker::TopicInfo>> Broker::EnsureTopic(Shard& current, const std::s
 
 namespace {
 
-Task<Result<ProduceResult>> ProduceHere(storage::PartitionLog& log, TimedWaitList& waiters,
-                                        ProducerStateTable& producers, MutableBytes batch, Acks acks) {
+Task<Result<ProduceResult>> AppendHere(storage::PartitionLog& log, ProducerStateTable& producers,
+                                       MutableBytes batch) {
   std::optional<storage::BatchHeader> header = storage::PeekBatchHeader(batch);
   if (!header) co_return Corruption("batch shorter than its header");
   ProducerStateTable::Verdict verdict = producers.Check(*header);
@@ -438,36 +438,60 @@ Task<Result<ProduceResult>> ProduceHere(storage::PartitionLog& log, TimedWaitLis
     // Generation 0 makes the wait fail if any write failure since may have dropped it.
     result.info = {verdict.duplicate_of.first_offset, verdict.duplicate_of.last_offset,
                    header->max_timestamp, 0};
-  } else {
-    Result<storage::AppendInfo> info = co_await log.Append(batch);
-    if (!info.ok()) co_return info.status();
-    result.info = *info;
-    // Recorded at once, before any wait: the producer's next batch may arrive
-    // while this one is still being written.
-    header->base_offset = info->base_offset;
-    producers.Record(*header);
+    co_return result;
   }
-  // Readers see written data: wake the fetches waiting for it once it is.
-  Status written = co_await log.WaitWritten(result.info);
-  waiters.Notify();
-  if (!written.ok()) co_return written;
-  if (acks == Acks::kDurable) {
-    Status durable = co_await log.WaitDurable(result.info);
-    if (!durable.ok()) co_return durable;
-  }
+  Result<storage::AppendInfo> info = co_await log.Append(batch);
+  if (!info.ok()) co_return info.status();
+  result.info = *info;
+  // Recorded at once, before any wait: the producer's next batch may arrive while
+  // this one is still being written.
+  header->base_offset = info->base_offset;
+  producers.Record(*header);
   co_return result;
+}
+
+Task<Status> AwaitHere(storage::PartitionLog& log, TimedWaitList& waiters,
+                       storage::AppendInfo appended, Acks acks) {
+  // Readers see written data: wake the fetches waiting for it once it is.
+  Status written = co_await log.WaitWritten(appended);
+  waiters.Notify();
+  if (!written.ok() || acks != Acks::kDurable) co_return written;
+  co_return co_await log.WaitDurable(appended);
 }
 
 }  // namespace
 
 Task<Result<ProduceResult>> Broker::Produce(Shard& current, const std::string& topic,
                                             int32_t partition, MutableBytes batch, Acks acks) {
+  Result<ProduceResult> result = co_await Append(current, topic, partition, batch);
+  if (!result.ok() || result->check == SequenceCheck::kOutOfOrder ||
+      result->check == SequenceCheck::kFencedEpoch) {
+    co_return result;
+  }
+  Status acked = co_await AwaitAcks(current, topic, partition, result->info, acks);
+  if (!acked.ok()) co_return acked;
+  co_return result;
+}
+
+Task<Result<ProduceResult>> Broker::Append(Shard& current, const std::string& topic,
+                                           int32_t partition, MutableBytes batch) {
   std::shared_ptr<Topic> keep;
   CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
-  std::function<Task<Result<ProduceResult>>()> work = [p, batch, acks] {
-    return ProduceHere(*p->log, p->data_waiters, p->producers, batch, acks);
+  std::function<Task<Result<ProduceResult>>()> work = [p, batch] {
+    return AppendHere(*p->log, p->producers, batch);
   };
   RunOnShard<Result<ProduceResult>> hop(current, *shards_[p->shard], std::move(work));
+  co_return co_await hop;
+}
+
+Task<Status> Broker::AwaitAcks(Shard& current, const std::string& topic, int32_t partition,
+                               storage::AppendInfo appended, Acks acks) {
+  std::shared_ptr<Topic> keep;
+  CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
+  std::function<Task<Status>()> work = [p, appended, acks] {
+    return AwaitHere(*p->log, p->data_waiters, appended, acks);
+  };
+  RunOnShard<Status> hop(current, *shards_[p->shard], std::move(work));
   co_return co_await hop;
 }
 

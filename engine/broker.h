@@ -97,6 +97,14 @@ class Broker {
   // partition), the log's errors otherwise (see PartitionLog::Append).
   Task<Result<ProduceResult>> Produce(Shard& current, const std::string& topic, int32_t partition,
                                       MutableBytes batch, Acks acks);
+  // Produce in two steps, so that a caller can append several batches in a fixed
+  // order and then wait for all of them at once: Append checks the producer
+  // sequence and appends (no wait for any write); AwaitAcks waits until the batch
+  // is written (and wakes fetches) and, for Acks::kDurable, durable.
+  Task<Result<ProduceResult>> Append(Shard& current, const std::string& topic, int32_t partition,
+                                     MutableBytes batch);
+  Task<Status> AwaitAcks(Shard& current, const std::string& topic, int32_t partition,
+                         storage::AppendInfo appended, Acks acks);
   // A new idempotent producer id (epoch 0). Ids come from a block reserved durably
   // at open, so they are never handed out twice, also across restarts.
   Result<int64_t> AllocateProducerId();

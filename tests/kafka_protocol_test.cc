@@ -206,6 +206,33 @@ TEST(ProtocolRetentionTest, RetentionDeletesOldSegmentsByItself) {
   EXPECT_GT((*client)->Call<kafka::ListOffsetsApi>(2, request)->topics.at(0).partitions.at(0).offset.value(), 0);
 }
 
+TEST_F(ProtocolTest, PipelinedProduceRequestsAppendInArrivalOrder) {
+  kafka::CreateTopicsRequest create;
+  create.topics.push_back({"two", 2, 1, {}, {}});
+  ASSERT_EQ(client_->Call<kafka::CreateTopicsApi>(4, create)->topics.at(0).error_code, 0);
+  // Request 1 writes partition 0 then 1 (waiting for durability); request 2 writes
+  // partition 1 only. Sent back to back, request 1's batch must come first on 1.
+  auto first0 = Batch("first-0"), first1 = Batch("first-1"), second1 = Batch("second-1");
+  kafka::ProduceRequest one;
+  one.acks = -1;
+  one.topic_data.push_back({"two", {{PartitionId(0), kafka::BytesRef(first0)}, {PartitionId(1), kafka::BytesRef(first1)}}});
+  kafka::ProduceRequest two;
+  two.acks = -1;
+  two.topic_data.push_back({"two", {{PartitionId(1), kafka::BytesRef(second1)}}});
+  for (int round = 0; round < 20; ++round) {
+    auto a = kafka::EncodeRequest<kafka::ProduceApi>({kafka::ApiKey::kProduce, 7, 100, std::nullopt}, one);
+    auto b = kafka::EncodeRequest<kafka::ProduceApi>({kafka::ApiKey::kProduce, 7, 101, std::nullopt}, two);
+    ASSERT_TRUE(client_->SendRaw(*a).ok() && client_->SendRaw(*b).ok());
+    auto ra = kafka::DecodeResponse<kafka::ProduceApi>(7, *client_->ReadFrame());
+    auto rb = kafka::DecodeResponse<kafka::ProduceApi>(7, *client_->ReadFrame());
+    ASSERT_TRUE(ra.ok() && rb.ok());
+    EXPECT_EQ(ra->correlation_id, 100);  // answers in request order too
+    Offset one_on_1 = ra->body.responses[0].partition_responses[1].base_offset;
+    Offset two_on_1 = rb->body.responses[0].partition_responses[0].base_offset;
+    EXPECT_LT(one_on_1, two_on_1) << "round " << round;
+  }
+}
+
 TEST_F(ProtocolTest, FetchingPastTheEndIsOffsetOutOfRange) {
   Produce(Batch("one"));
   kafka::FetchRequest request;

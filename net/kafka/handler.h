@@ -12,6 +12,7 @@
 #include "base/bytes.h"
 #include "base/status.h"
 #include "base/task.h"
+#include "base/turns.h"
 #include "engine/broker.h"
 #include "engine/shard.h"
 #include "net/kafka/protocol/api_keys.h"
@@ -33,6 +34,11 @@ struct RequestContext {
   engine::Shard& shard;  // the connection's shard, where the handler runs
   const ServerInfo& server;
   const RequestHeader& header;
+  // The connection's order of requests: a handler whose effects must follow that
+  // order (Produce's appends) waits for its turn and finishes it as soon as those
+  // effects are done. The connection finishes the turn anyway when the handler ends.
+  Turns& turns;
+  uint64_t turn;
 };
 
 // A handler decodes its request from `body`, does the work, and returns the whole

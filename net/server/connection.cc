@@ -71,7 +71,7 @@ Task<void> Connection::Run() {
       used += 4 + static_cast<size_t>(size);
       auto slot = std::make_shared<Slot>();
       slots_.push_back(slot);
-      shard_.loop().Spawn(Handle(self, std::move(frame), slot));
+      shard_.loop().Spawn(Handle(self, std::move(frame), slot, turns_.Take()));
     }
     if (used > 0) {
       std::memmove(in.data(), in.data() + used, have - used);
@@ -81,34 +81,44 @@ Task<void> Connection::Run() {
 }
 
 Task<void> Connection::Handle(std::shared_ptr<Connection> self, std::vector<std::byte> frame,
-                              std::shared_ptr<Slot> slot) {
-  ConstBytes body;
-  Result<kafka::RequestHeader> header = kafka::DecodeRequestHeader(frame, &body);
-  if (!header.ok()) {
-    self->Close("undecodable request header: " + header.status().message());
-    co_return;
-  }
-  const kafka::HandlerEntry* handler = kafka::FindHandler(header->api_key);
-  if (handler == nullptr) {
-    self->Close("unknown API key " + std::to_string(static_cast<int16_t>(header->api_key)));
-    co_return;
-  }
-  bool version_ok = header->api_version >= handler->min_version && header->api_version <= handler->max_version;
-  if (!version_ok && header->api_key != kafka::ApiKey::kApiVersions) {
-    self->Close(std::string(kafka::ApiKeyName(header->api_key)) + " v" +
-                std::to_string(header->api_version) + " is not supported");
-    co_return;
-  }
-  kafka::RequestContext context{self->broker_, self->shard_, self->server_, *header};
-  kafka::HandlerResult result = co_await handler->handle(context, body);
-  if (!result.ok()) {
-    self->Close(std::string(kafka::ApiKeyName(header->api_key)) + " request failed: " +
-                result.status().ToString());
-    co_return;
-  }
+                              std::shared_ptr<Slot> slot, uint64_t turn) {
+  kafka::HandlerResult result = co_await self->Execute(frame, turn);
+  // Later requests may wait for this one's turn: it ends here whatever happened.
+  self->turns_.Finish(turn, self->shard_.loop());
+  if (!result.ok()) co_return;  // Run closed the connection
   slot->response = std::move(*result);
   slot->done = true;
   co_await self->Flush();
+}
+
+Task<kafka::HandlerResult> Connection::Execute(const std::vector<std::byte>& frame, uint64_t turn) {
+  ConstBytes body;
+  Result<kafka::RequestHeader> header = kafka::DecodeRequestHeader(frame, &body);
+  if (!header.ok()) {
+    Close("undecodable request header: " + header.status().message());
+    co_return header.status();
+  }
+  const kafka::HandlerEntry* handler = kafka::FindHandler(header->api_key);
+  if (handler == nullptr) {
+    Close("unknown API key " + std::to_string(static_cast<int16_t>(header->api_key)));
+    co_return InvalidArgument("unknown API key");
+  }
+  bool version_ok = header->api_version >= handler->min_version && header->api_version <= handler->max_version;
+  if (!version_ok && header->api_key != kafka::ApiKey::kApiVersions) {
+    Close(std::string(kafka::ApiKeyName(header->api_key)) + " v" +
+          std::to_string(header->api_version) + " is not supported");
+    co_return InvalidArgument("unsupported version");
+  }
+  // Only appends must follow the arrival order; other requests free their turn at
+  // once, so a long-polling fetch does not hold up the produce requests behind it.
+  if (header->api_key != kafka::ApiKey::kProduce) turns_.Finish(turn, shard_.loop());
+  kafka::RequestContext context{broker_, shard_, server_, *header, turns_, turn};
+  kafka::HandlerResult result = co_await handler->handle(context, body);
+  if (!result.ok()) {
+    Close(std::string(kafka::ApiKeyName(header->api_key)) + " request failed: " +
+          result.status().ToString());
+  }
+  co_return result;
 }
 
 Task<void> Connection::Flush() {

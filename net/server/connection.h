@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/turns.h"
 #include "engine/broker.h"
 #include "engine/shard.h"
 #include "net/kafka/handler.h"
@@ -46,7 +47,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::optional<std::vector<std::byte>> response;
   };
   static Task<void> Handle(std::shared_ptr<Connection> self, std::vector<std::byte> frame,
-                           std::shared_ptr<Slot> slot);
+                           std::shared_ptr<Slot> slot, uint64_t turn);
+  // Decodes and runs one request; an error closed the connection.
+  Task<kafka::HandlerResult> Execute(const std::vector<std::byte>& frame, uint64_t turn);
   Task<void> Flush();
   Task<bool> SendAll(const std::vector<std::byte>& bytes);
 
@@ -57,6 +60,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const kafka::ServerInfo& server_;
   ConnectionLimits limits_;
   std::deque<std::shared_ptr<Slot>> slots_;  // in request order
+  Turns turns_;                               // one turn per request, in arrival order
   bool sending_ = false;
   bool closed_ = false;
 };

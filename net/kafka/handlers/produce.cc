@@ -4,28 +4,37 @@
 // allows it. Each batch is checked against the topic's max.message.bytes, and
 // batches of idempotent producers against their sequences (duplicates answered
 // with the original offsets, gaps OUT_OF_ORDER_SEQUENCE_NUMBER).
+//
+// Order: a connection's produce requests append in the order they arrived (the
+// request's turn), while their waits for acknowledgement overlap, with each other
+// and across the partitions of one request.
 #include "base/endian.h"
+#include "base/wait_list.h"
 #include "net/kafka/errors.h"
 #include "net/kafka/handler.h"
 #include "net/kafka/protocol/produce.h"
 #include "net/kafka/respond.h"
-#include "storage/record_batch_format.h"
 
 namespace millstream::net::kafka {
 
 namespace {
+
+// RecordBatch v2 framing, enough to split a partition's records into batches:
+// int64 baseOffset, int32 batchLength counting the bytes after it.
+constexpr size_t kLengthField = 8;
+constexpr size_t kLogOverhead = 12;
 
 // The batches in a partition's records, each whole; an error when they do not
 // tile the bytes exactly.
 Result<std::vector<MutableBytes>> SplitBatches(MutableBytes records) {
   std::vector<MutableBytes> batches;
   while (!records.empty()) {
-    if (records.size() < storage::batch_format::kLogOverhead) return Corruption("truncated batch");
-    int32_t length = LoadBigEndian<int32_t>(records.data() + storage::batch_format::kBatchLength);
-    if (length <= 0 || static_cast<size_t>(length) > records.size() - storage::batch_format::kLogOverhead) {
+    if (records.size() < kLogOverhead) return Corruption("truncated batch");
+    int32_t length = LoadBigEndian<int32_t>(records.data() + kLengthField);
+    if (length <= 0 || static_cast<size_t>(length) > records.size() - kLogOverhead) {
       return Corruption("batch length " + std::to_string(length) + " runs past the records");
     }
-    size_t size = static_cast<size_t>(length) + storage::batch_format::kLogOverhead;
+    size_t size = static_cast<size_t>(length) + kLogOverhead;
     batches.push_back(records.first(size));
     records = records.subspan(size);
   }
@@ -39,6 +48,30 @@ engine::Acks AcksOf(int16_t acks) {
   return engine::Acks::kDurable;
 }
 
+// One appended batch whose acknowledgement is still to come, and where its answer
+// goes: response.responses[topic_index].partition_responses[partition_index].
+struct Pending {
+  std::string topic;
+  int32_t partition;
+  storage::AppendInfo info;
+  size_t topic_index;
+  size_t partition_index;
+};
+
+// Waits for one batch's acknowledgement, records a failure, and counts down.
+Task<void> AwaitOne(RequestContext& context, Pending pending, engine::Acks acks,
+                    ProduceResponse& response, int& left, WaitList& done) {
+  Status acked = co_await context.broker.AwaitAcks(context.shard, pending.topic, pending.partition,
+                                                   pending.info, acks);
+  ProduceResponse::Partition& result =
+      response.responses[pending.topic_index].partition_responses[pending.partition_index];
+  if (!acked.ok() && result.error_code == 0) {
+    result.error_code = ErrorCodeFor(acked, Operation::kProduce);
+    result.error_message = acked.message();
+  }
+  if (--left == 0) done.WakeAll(context.shard.loop());
+}
+
 }  // namespace
 
 Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
@@ -46,6 +79,8 @@ Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
   if (!request.ok()) co_return request.status();
   bool acks_valid = request->acks == 0 || request->acks == 1 || request->acks == -1;
   ProduceResponse response;
+  std::vector<Pending> pending;
+  co_await context.turns.WaitTurn(context.turn);
   for (const ProduceRequest::Topic& topic : request->topic_data) {
     ProduceResponse::Topic out;
     out.name = topic.name;
@@ -77,8 +112,8 @@ Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
             result.error_code = Code(ErrorCode::kMessageTooLarge);
             break;
           }
-          Result<engine::ProduceResult> appended = co_await context.broker.Produce(
-              context.shard, topic.name, partition.index.value(), batch, AcksOf(request->acks));
+          Result<engine::ProduceResult> appended =
+              co_await context.broker.Append(context.shard, topic.name, partition.index.value(), batch);
           if (!appended.ok()) {
             result.error_code = ErrorCodeFor(appended.status(), Operation::kProduce);
             result.error_message = appended.status().message();
@@ -94,12 +129,23 @@ Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
           }
           // A duplicate is answered NO_ERROR with its original offsets, as Kafka does.
           if (i == 0) result.base_offset = appended->info.base_offset;
+          pending.push_back({topic.name, partition.index.value(), appended->info,
+                             response.responses.size(), out.partition_responses.size()});
         }
       }
       out.partition_responses.push_back(std::move(result));
     }
     response.responses.push_back(std::move(out));
   }
+  // Appended in order: the connection's next produce request may append now.
+  context.turns.Finish(context.turn, context.shard.loop());
+  // All acknowledgements at once: their fdatasyncs overlap.
+  int left = static_cast<int>(pending.size());
+  WaitList done;
+  for (const Pending& p : pending) {
+    context.shard.loop().Spawn(AwaitOne(context, p, AcksOf(request->acks), response, left, done));
+  }
+  if (left > 0) co_await done.Wait();
   if (request->acks == 0 && acks_valid) co_return std::optional<std::vector<std::byte>>();
   co_return Respond<ProduceApi>(context, response);
 }
