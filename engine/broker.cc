@@ -58,8 +58,15 @@ Task<Status> LoadProducerState(storage::io::FileSystem& fs, storage::PartitionLo
   Result<std::vector<std::byte>> snapshot = co_await storage::io::ReadWholeFile(fs, ProducerStatePath(dir));
   if (snapshot.ok()) {
     Result<Offset> covered = producers.Decode(*snapshot);
-    if (covered.ok() && *covered <= log.next_offset()) from = std::max(from, *covered);
-    if (!covered.ok()) spdlog::warn("{}: {}; rebuilding from the log", dir, covered.status().ToString());
+    if (!covered.ok()) {
+      spdlog::warn("{}: {}; rebuilding from the log", dir, covered.status().ToString());
+    } else if (*covered < from || *covered > log.next_offset()) {
+      // Batches between the snapshot and the active segment would be missed: a
+      // stale sequence would refuse the producer's next batch. Start empty instead.
+      producers = ProducerStateTable();
+    } else {
+      from = *covered;
+    }
   }
   for (Offset next = std::max(from, log.log_start_offset()); next < log.written_end_offset();) {
     Result<storage::ReadResult> read = co_await log.Read(next, 1 << 20);
@@ -358,8 +365,23 @@ Task<Status> Broker::CreateTopic(Shard& current, std::string name, TopicConfig c
   if (config.partitions < 1 || config.partitions > 10000) {
     co_return InvalidArgument("partitions must be between 1 and 10000");
   }
-  if (Lookup(name)) co_return Busy("topic " + name + " already exists");
+  {
+    // The name is reserved before any I/O: two creations of one topic (a request
+    // and an auto-creation) must not write the same files.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (topics_.count(name) || creating_.count(name)) co_return Busy("topic " + name + " already exists");
+    creating_.insert(name);
+  }
+  Status created = co_await CreateTopicFiles(current, name, config);
+  std::lock_guard<std::mutex> lock(mu_);
+  creating_.erase(name);
+  co_return created;
+}
+
+Task<Status> Broker::CreateTopicFiles(Shard& current, std::string name, TopicConfig config) {
   CO_RETURN_IF_ERROR(current.fs().CreateDirs(TopicDir(config_.data_dir, name)));
+  // The new directory's name must survive a power loss like the data in it.
+  CO_RETURN_IF_ERROR(current.fs().SyncDir(storage::TopicsRoot(config_.data_dir)));
   CO_RETURN_IF_ERROR(co_await WriteFileDurably(current.fs(), TopicFile(config_.data_dir, name), config.ToJson()));
   auto topic = std::make_shared<Topic>();
   topic->name = name;
@@ -380,8 +402,8 @@ Task<Status> Broker::CreateTopic(Shard& current, std::string name, TopicConfig c
     if (!opened.ok()) co_return opened.WithContext("create topic " + name);
     topic->partitions.push_back(std::move(partition));
   }
+  CO_RETURN_IF_ERROR(current.fs().SyncDir(TopicDir(config_.data_dir, name)));
   std::lock_guard<std::mutex> lock(mu_);
-  if (topics_.count(name)) co_return Busy("topic " + name + " already exists");
   topics_[name] = topic;
   spdlog::info("created topic {} with {} partitions", name, config.partitions);
   co_return Status::Ok();
@@ -418,7 +440,8 @@ Task<Result<Broker::TopicInfo>> Broker::EnsureTopic(Shard& current, const std::s
   Status created = co_await CreateTopic(current, name, config);
   if (!created.ok() && created.code() != StatusCode::kBusy) co_return created;
   std::optional<TopicInfo> info = FindTopic(name);
-  if (!info) co_return NotFound("unknown topic " + name);
+  // Busy while another request is still creating it: the client retries.
+  if (!info) co_return Busy("topic " + name + " is being created");
   co_return *info;
 }
 

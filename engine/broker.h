@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -142,12 +143,14 @@ class Broker {
                                      std::shared_ptr<Topic>& keep) const;
   int ShardFor(const std::string& topic, int32_t partition) const;
   storage::LogConfig LogConfigFor(const TopicConfig& config) const;
+  Task<Status> CreateTopicFiles(Shard& current, std::string name, TopicConfig config);
   Task<Status> OpenPartition(Partition& partition, std::string dir, storage::LogConfig config);
 
   BrokerConfig config_;
   std::vector<std::unique_ptr<Shard>> shards_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by mu_
+  std::set<std::string> creating_;                         // guarded by mu_
   bool shut_down_ = false;
   std::atomic<bool> stopping_{false};
   // One per shard: wakes the retention loop early at shutdown (its timer is cancelled).

@@ -122,6 +122,19 @@ TEST_F(ToolsTest, ServeStopsCleanlyOnSigterm) {
   EXPECT_EQ(Run({"verify", tmp_.path()}).exit_code, 0);
 }
 
+TEST_F(ToolsTest, ServeTakesItsSettingsFromATomlFile) {
+  std::string config = tmp_.path() + "/millstream.toml";
+  std::ofstream(config) << "data-dir = \"" << tmp_.path() << "/from-file\"\nlisten = \"127.0.0.1:0\"\nshards = 1\n";
+  testing::ChildProcess serve(testing::MillstreamBinary(), {"serve", "--config", config});
+  ASSERT_TRUE(serve.WaitForOutput("serving data directory", 20000)) << serve.output();
+  EXPECT_NE(serve.output().find(tmp_.path() + "/from-file (0 topics, 1 shards)"), std::string::npos) << serve.output();
+  EXPECT_EQ(serve.Stop(SIGTERM), 0);
+  std::ofstream(config) << "data_dir = \"x\"\n";  // misspelt: an error, not ignored
+  testing::CommandResult r = Run({"serve", "--config", config});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("unknown key data_dir"), std::string::npos) << r.out;
+}
+
 TEST_F(ToolsTest, BadFlagsGetAClearErrorAndExitNonZero) {
   testing::CommandResult r = Run({"serve", "--no-such-flag"});
   EXPECT_NE(r.exit_code, 0);

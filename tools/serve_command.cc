@@ -8,7 +8,13 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstring>
 #include <memory>
+
+// toml++ without exceptions: parse errors come back as values.
+#define TOML_EXCEPTIONS 0
+#define TOML_HEADER_ONLY 1  // the packaged library is built with exceptions
+#include <toml++/toml.h>
 
 #include "base/event_loop.h"
 #include "engine/broker.h"
@@ -49,6 +55,60 @@ Task<int> WaitForSignal(EventLoop& loop, int fd) {
   co_return n == sizeof(info) ? static_cast<int>(info.ssi_signo) : 0;
 }
 
+// Applies the keys of a TOML file to the options whose flags were not given. Every
+// key is the long name of a serve flag; an unknown key or a value of the wrong type
+// is an error (a misspelt key must not be ignored in silence).
+Status ApplyConfigFile(const std::string& path, const CLI::App& cmd, ServeOptions& options) {
+  toml::parse_result parsed = toml::parse_file(path);
+  if (!parsed) {
+    return InvalidArgument(std::string(parsed.error().description()) + " at line " +
+                           std::to_string(parsed.error().source().begin.line));
+  }
+  const toml::table& table = parsed.table();
+  for (const auto& [key, value] : table) {
+    std::string name(key.str());
+    const CLI::Option* flag = cmd.get_option_no_throw("--" + name);
+    if (flag == nullptr || name == "config") return InvalidArgument("unknown key " + name);
+    bool given = flag->count() > 0;
+    auto set_string = [&](std::string& out) -> Status {
+      std::optional<std::string> v = value.value<std::string>();
+      if (!v) return InvalidArgument(name + " must be a string");
+      if (!given) out = *v;
+      return Status::Ok();
+    };
+    auto set_int = [&](auto& out) -> Status {
+      std::optional<int64_t> v = value.value<int64_t>();
+      if (!v || *v < 0) return InvalidArgument(name + " must be a non-negative integer");
+      if (!given) out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+      return Status::Ok();
+    };
+    Status s;
+    if (name == "data-dir") {
+      s = set_string(options.data_dir);
+    } else if (name == "listen") {
+      s = set_string(options.listen);
+    } else if (name == "advertise") {
+      s = set_string(options.advertise);
+    } else if (name == "shards") {
+      s = set_int(options.shards);
+    } else if (name == "default-partitions") {
+      s = set_int(options.default_partitions);
+    } else if (name == "max-request-bytes") {
+      s = set_int(options.max_request_bytes);
+    } else if (name == "retention-check-ms") {
+      s = set_int(options.retention_check_ms);
+    } else if (name == "auto-create-topics") {
+      std::optional<bool> v = value.value<bool>();
+      if (!v) s = InvalidArgument(name + " must be true or false");
+      if (v && !given) options.auto_create_topics = *v;
+    } else {
+      s = InvalidArgument("unknown key " + name);
+    }
+    RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
+}
+
 int RunServe(const ServeOptions& options) {
   Result<std::pair<std::string, int>> listen = SplitHostPort(options.listen);
   if (!listen.ok()) {
@@ -71,6 +131,10 @@ int RunServe(const ServeOptions& options) {
   // Blocked before any thread exists, so only the signalfd ever sees them.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   int signal_fd = signalfd(-1, &signals, SFD_CLOEXEC);
+  if (signal_fd < 0) {
+    spdlog::critical("signalfd: {}", std::strerror(errno));
+    return 1;
+  }
   signal(SIGPIPE, SIG_IGN);
 
   engine::BrokerConfig config;
@@ -139,8 +203,20 @@ CommandRunner RegisterServe(CLI::App& app) {
   // Every option above is also a key of one TOML file (flags given win):
   //   data-dir = "/var/lib/millstream"
   //   listen = "127.0.0.1:9092"
-  cmd->set_config("--config", "", "TOML file with any of the options above, by their long names");
-  return [options] { return RunServe(*options); };
+  auto config_file = std::make_shared<std::string>();
+  cmd->add_option("--config", *config_file,
+                  "TOML file with any of the options above as keys (data-dir = \"...\"); flags win")
+      ->check(CLI::ExistingFile);
+  return [options, config_file, cmd] {
+    if (!config_file->empty()) {
+      Status loaded = ApplyConfigFile(*config_file, *cmd, *options);
+      if (!loaded.ok()) {
+        spdlog::critical("--config {}: {}", *config_file, loaded.message());
+        return 2;
+      }
+    }
+    return RunServe(*options);
+  };
 }
 
 }  // namespace millstream::tools

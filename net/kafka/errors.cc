@@ -24,6 +24,8 @@ int16_t ErrorCodeFor(const Status& status, Operation operation) {
       return Code(ErrorCode::kKafkaStorageError);
     case StatusCode::kBusy:
       if (operation == Operation::kCreateTopic) return Code(ErrorCode::kTopicAlreadyExists);
+      // A topic still being created: clients retry their metadata request.
+      if (operation == Operation::kMetadata) return Code(ErrorCode::kLeaderNotAvailable);
       return Code(ErrorCode::kRequestTimedOut);
     case StatusCode::kShuttingDown:
       // The client refreshes its metadata and retries elsewhere or later.

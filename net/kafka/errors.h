@@ -16,6 +16,7 @@ enum class ErrorCode : int16_t {
   kOffsetOutOfRange = 1,
   kCorruptMessage = 2,
   kUnknownTopicOrPartition = 3,
+  kLeaderNotAvailable = 5,
   kNotLeaderOrFollower = 6,
   kRequestTimedOut = 7,
   kMessageTooLarge = 10,

@@ -11,6 +11,8 @@
 #include <future>
 #include <thread>
 
+#include "base/timed_wait.h"
+
 namespace millstream::net {
 
 namespace {
@@ -48,10 +50,8 @@ std::string PeerName(const sockaddr_in& addr) {
   return std::string(text) + ":" + std::to_string(ntohs(addr.sin_port));
 }
 
-Task<void> RunConnection(std::shared_ptr<Connection> connection, std::atomic<int>* live) {
+Task<void> RunConnection(std::shared_ptr<Connection> connection) {
   co_await connection->Run();
-  connection.reset();
-  --*live;
 }
 
 }  // namespace
@@ -99,19 +99,30 @@ Task<void> KafkaServer::AcceptLoop(KafkaServer* server, size_t shard_index) {
     };
     int32_t fd = co_await UringOp<decltype(prep)>(shard.loop(), prep);
     if (fd < 0) {
-      // EINVAL after Stop() shut the listener down; anything else is logged.
-      if (fd != -EINVAL && fd != -ECANCELED) spdlog::error("accept failed: {}", std::strerror(-fd));
+      // EINVAL after Stop() shut the listener down; anything else (EMFILE, ENFILE:
+      // out of descriptors) is logged and retried after a pause, not in a tight loop.
       if (server->stopped_ || fd == -EINVAL || fd == -EBADF) break;
+      spdlog::error("accept failed: {}; retrying in 100 ms", std::strerror(-fd));
+      TimedWaitList pause;
+      co_await pause.WaitFor(shard.loop(), 100);
       continue;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    auto connection = std::make_shared<Connection>(fd, PeerName(peer), server->broker_, shard,
-                                                   server->config_.info, server->config_.limits);
+    // The count drops when the connection object goes, that is after its last
+    // request finished and its last response was sent: Stop() waits for that.
+    ++server->live_connections_;
+    std::atomic<int>* live = &server->live_connections_;
+    std::shared_ptr<Connection> connection(
+        new Connection(fd, PeerName(peer), server->broker_, shard, server->config_.info,
+                       server->config_.limits),
+        [live](Connection* c) {
+          delete c;
+          --*live;
+        });
     std::erase_if(state.connections, [](const std::weak_ptr<Connection>& c) { return c.expired(); });
     state.connections.push_back(connection);
-    ++server->live_connections_;
-    shard.loop().Spawn(RunConnection(std::move(connection), &server->live_connections_));
+    shard.loop().Spawn(RunConnection(std::move(connection)));
   }
   --server->accept_loops_;
 }

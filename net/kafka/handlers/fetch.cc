@@ -96,8 +96,13 @@ Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
     const FetchRequest::Partition& p = first.partitions[0];
     bool single = request->topics.size() == 1 && first.partitions.size() == 1;
     int32_t wait = static_cast<int32_t>(single ? left_ms : std::min<int64_t>(left_ms, kOtherPartitionsCheckMs));
+    // Wait for data beyond what the first partition already has (its high
+    // watermark), or the wait would end at once when it holds a little.
+    Offset from = p.fetch_offset;
+    const FetchResponse::Partition& seen = gathered.response.responses[0].partitions[0];
+    if (seen.error_code == 0 && seen.high_watermark > from) from = seen.high_watermark;
     Result<engine::FetchResult> waited = co_await context.broker.Fetch(
-        context.shard, first.topic, p.partition.value(), p.fetch_offset, 1, 1, wait);
+        context.shard, first.topic, p.partition.value(), from, 1, 1, wait);
     (void)waited;  // only a wake-up; the next round reads everything again
   }
 }
