@@ -85,6 +85,23 @@ class PartitionLogTest : public ::testing::Test {
     }
     return out;
   }
+  // Writes batches "a", "b", "c", closes the log, flips a byte inside "b" and
+  // removes the offset index, so that the next open scans over the damage.
+  // Returns where "b" starts.
+  uint64_t DamageTheSecondOfThreeBatches() {
+    Write("a");
+    uint64_t second = log_->size_bytes();
+    Write("b");
+    Write("c");
+    Close();
+    auto file = fs_->Open(LogPath(0), {});
+    EXPECT_TRUE(file.ok());
+    std::byte bad{0x5a};
+    EXPECT_TRUE(loop_->Run(io::WriteFully(**file, FilePos(second + 70), ConstBytes(&bad, 1))).ok());
+    file->reset();
+    EXPECT_TRUE(fs_->Remove(io::JoinPath(Dir(), SegmentFileName(Offset(0), kIndexExtension))).ok());
+    return second;
+  }
   std::string LogPath(int64_t base) const {
     return io::JoinPath(Dir(), SegmentFileName(Offset(base), kLogExtension));
   }
@@ -303,17 +320,7 @@ TYPED_TEST(PartitionLogTest, AFileCutInsideTheLastBatchIsRecovered) {
 }
 
 TYPED_TEST(PartitionLogTest, InteriorCorruptionIsReportedWithPositionAndOffsetsAreNotReused) {
-  this->Write("a");
-  uint64_t second = this->log_->size_bytes();
-  this->Write("b");
-  this->Write("c");
-  this->Close();
-  auto file = this->fs_->Open(this->LogPath(0), {});
-  ASSERT_TRUE(file.ok());
-  std::byte bad{0x5a};
-  ASSERT_TRUE(this->loop_->Run(io::WriteFully(**file, FilePos(second + 70), ConstBytes(&bad, 1))).ok());
-  file->reset();
-  ASSERT_TRUE(this->fs_->Remove(io::JoinPath(this->Dir(), SegmentFileName(Offset(0), kIndexExtension))).ok());
+  uint64_t second = this->DamageTheSecondOfThreeBatches();
   this->Open();
   ASSERT_EQ(this->report_.problems.size(), 1u);
   EXPECT_NE(this->report_.problems[0].find(SegmentFileName(Offset(0), kLogExtension) + " at byte " +
@@ -328,17 +335,7 @@ TYPED_TEST(PartitionLogTest, InteriorCorruptionIsReportedWithPositionAndOffsetsA
 }
 
 TYPED_TEST(PartitionLogTest, OffsetsBeyondDamageStayTakenIfTheNextSegmentWasLost) {
-  this->Write("a");
-  uint64_t second = this->log_->size_bytes();
-  this->Write("b");
-  this->Write("c");
-  this->Close();
-  auto file = this->fs_->Open(this->LogPath(0), {});
-  ASSERT_TRUE(file.ok());
-  std::byte bad{0x5a};
-  ASSERT_TRUE(this->loop_->Run(io::WriteFully(**file, FilePos(second + 70), ConstBytes(&bad, 1))).ok());
-  file->reset();
-  ASSERT_TRUE(this->fs_->Remove(io::JoinPath(this->Dir(), SegmentFileName(Offset(0), kIndexExtension))).ok());
+  this->DamageTheSecondOfThreeBatches();
   this->Open();  // seals segment 0 before the damage and starts segment 3
   this->log_.reset();
   // As if the crash came before the new segment reached the disk.
