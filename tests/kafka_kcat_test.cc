@@ -116,6 +116,21 @@ TEST_F(KcatTest, AcknowledgedDataSurvivesRestartAndSigkill) {
   EXPECT_EQ(got[599], "s299");
 }
 
+TEST_F(KcatTest, OneMebibyteRecordsRoundTrip) {
+  testing::CommandResult created = testing::RunCommand(
+      testing::MillstreamBinary(), {"topic", "create", "big", "--partitions", "1", "--config",
+                                    "max.message.bytes=2097152", "--bootstrap", broker_.bootstrap()});
+  ASSERT_EQ(created.exit_code, 0) << created.out;
+  std::string record(1 << 20, 'm');
+  ASSERT_EQ(Produce("big", record + "\n" + record + "\n", {"-X", "message.max.bytes=2000000"}).exit_code, 0);
+  // Fetches ask for less than one record: the broker still returns a whole batch.
+  std::vector<std::string> got = Consume("big", {"-X", "message.max.bytes=1000", "-X", "fetch.max.bytes=1000",
+                                                 "-X", "max.partition.fetch.bytes=1000"});
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].size(), record.size());
+  EXPECT_EQ(got[1], record);
+}
+
 TEST(KcatPartitionsTest, SixtyFourPartitions) {
   BrokerProcess broker({"--default-partitions", "64"});
   ASSERT_TRUE(broker.Start()) << broker.output();
