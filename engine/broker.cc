@@ -560,6 +560,10 @@ Task<Result<PartitionState>> StateHere(storage::PartitionLog& log) { co_return S
 Task<Result<Offset>> LookupHere(storage::PartitionLog& log, TimestampMs ts) {
   co_return co_await log.LookupTimestamp(ts);
 }
+Task<Result<Offset>> DeleteRecordsHere(storage::PartitionLog& log, Offset offset) {
+  if (offset.value() == -1) offset = log.written_end_offset();
+  co_return co_await log.DeleteRecordsBefore(offset);
+}
 }  // namespace
 
 Task<Result<PartitionState>> Broker::State(Shard& current, const std::string& topic, int32_t partition) {
@@ -567,6 +571,15 @@ Task<Result<PartitionState>> Broker::State(Shard& current, const std::string& to
   CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
   std::function<Task<Result<PartitionState>>()> work = [p] { return StateHere(*p->log); };
   RunOnShard<Result<PartitionState>> hop(current, *shards_[p->shard], std::move(work));
+  co_return co_await hop;
+}
+
+Task<Result<Offset>> Broker::DeleteRecords(Shard& current, const std::string& topic,
+                                           int32_t partition, Offset offset) {
+  std::shared_ptr<Topic> keep;
+  CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
+  std::function<Task<Result<Offset>>()> work = [p, offset] { return DeleteRecordsHere(*p->log, offset); };
+  RunOnShard<Result<Offset>> hop(current, *shards_[p->shard], std::move(work));
   co_return co_await hop;
 }
 

@@ -115,6 +115,10 @@ class Broker {
                                   Offset offset, size_t max_bytes, size_t min_bytes,
                                   int32_t max_wait_ms);
   Task<Result<PartitionState>> State(Shard& current, const std::string& topic, int32_t partition);
+  // DeleteRecords: records below `offset` (-1: the high watermark) are no longer
+  // served. Returns the new log start.
+  Task<Result<Offset>> DeleteRecords(Shard& current, const std::string& topic, int32_t partition,
+                                     Offset offset);
   // First offset with a timestamp at or after `ts` (ListOffsets).
   Task<Result<Offset>> OffsetForTimestamp(Shard& current, const std::string& topic,
                                           int32_t partition, TimestampMs ts);

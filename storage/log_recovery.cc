@@ -7,6 +7,7 @@
 // before it, and a new segment continues after the highest offset found beyond
 // the damage, so no offset is ever handed out twice.
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "storage/chunk_reader.h"
@@ -159,6 +160,18 @@ Task<Status> PartitionLog::Recover(RecoveryReport& report) {
   }
   if (!active_) CO_RETURN_IF_ERROR(co_await CreateActive(resume));
   next_offset_ = written_next_ = durable_next_ = active_->stats().next_offset;
+  co_return co_await LoadLogStart();
+}
+
+// The start DeleteRecords set, if any ("log_start_offset": the offset in decimal).
+Task<Status> PartitionLog::LoadLogStart() {
+  Result<std::vector<std::byte>> text = co_await io::ReadWholeFile(fs_, io::JoinPath(dir_, "log_start_offset"));
+  if (!text.ok()) co_return text.status().code() == StatusCode::kNotFound ? Status::Ok() : text.status();
+  std::string digits(AsStringView(*text));
+  int64_t value = -1;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || value < 0) co_return Corruption(dir_ + "/log_start_offset does not hold an offset");
+  deleted_before_ = std::min(Offset(value), written_next_);
   co_return Status::Ok();
 }
 

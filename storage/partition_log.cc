@@ -32,7 +32,9 @@ Task<Result<std::unique_ptr<PartitionLog>>> PartitionLog::Open(io::FileSystem& f
   co_return std::move(log);
 }
 
-Offset PartitionLog::log_start_offset() const { return segments_.begin()->first; }
+Offset PartitionLog::log_start_offset() const {
+  return std::max(segments_.begin()->first, deleted_before_);
+}
 
 uint64_t PartitionLog::size_bytes() const {
   uint64_t total = 0;
@@ -445,22 +447,55 @@ Task<Result<int>> PartitionLog::ApplyRetention(const RetentionPolicy& policy,
     if (pin && pin(stats)) break;
     // The .log goes first: an index or seal without its log is an orphan that
     // recovery removes, while a log without its seal would be re-scanned.
-    Status removed = fs_.Remove(oldest->PathOf(kLogExtension));
-    if (!removed.ok() && removed.code() != StatusCode::kNotFound) {
+    Status removed = DropOldestSegment();
+    if (!removed.ok()) {
       if (deleted > 0) fs_.SyncDir(dir_).IgnoreError();
       co_return removed;
     }
-    // The log is gone, so is the segment; a leftover index or seal is an orphan
-    // that the next recovery removes.
     total -= stats.size;
-    segments_.erase(segments_.begin());
     ++deleted;
-    for (std::string_view ext : {kIndexExtension, kTimeIndexExtension, kSealExtension}) {
-      fs_.Remove(oldest->PathOf(ext)).IgnoreError();
-    }
   }
   if (deleted > 0) CO_RETURN_IF_ERROR(fs_.SyncDir(dir_));
   co_return deleted;
+}
+
+Status PartitionLog::DropOldestSegment() {
+  SegmentHandle oldest = segments_.begin()->second;
+  Status removed = fs_.Remove(oldest->PathOf(kLogExtension));
+  if (!removed.ok() && removed.code() != StatusCode::kNotFound) return removed;
+  // The log is gone, so is the segment; a leftover index or seal is an orphan
+  // that the next recovery removes.
+  segments_.erase(segments_.begin());
+  for (std::string_view ext : {kIndexExtension, kTimeIndexExtension, kSealExtension}) {
+    fs_.Remove(oldest->PathOf(ext)).IgnoreError();
+  }
+  return Status::Ok();
+}
+
+Task<Result<Offset>> PartitionLog::DeleteRecordsBefore(Offset offset) {
+  if (offset > written_next_) {
+    co_return OutOfRange("offset " + std::to_string(offset.value()) + " is past the written end " +
+                         std::to_string(written_next_.value()));
+  }
+  if (offset <= log_start_offset()) co_return log_start_offset();
+  // Durable first: once the call returns, the records below never come back.
+  std::string path = io::JoinPath(dir_, "log_start_offset");
+  Result<std::unique_ptr<io::File>> file = fs_.Open(path + std::string(kTempSuffix), {.create = true});
+  if (!file.ok()) co_return file.status();
+  CO_RETURN_IF_ERROR((*file)->Truncate(0));
+  std::string text = std::to_string(offset.value()) + "\n";
+  CO_RETURN_IF_ERROR(co_await io::WriteFullyThenSync(**file, FilePos(0), AsBytes(text)));
+  CO_RETURN_IF_ERROR(fs_.Rename(path + std::string(kTempSuffix), path));
+  CO_RETURN_IF_ERROR(fs_.SyncDir(dir_));
+  deleted_before_ = offset;
+  // Whole sealed segments below the new start go now; the rest stays until
+  // retention or the next DeleteRecords reaches past it.
+  while (segments_.size() > 1 && segments_.begin()->second->sealed() &&
+         segments_.begin()->second->stats().next_offset <= offset) {
+    CO_RETURN_IF_ERROR(DropOldestSegment());
+  }
+  CO_RETURN_IF_ERROR(fs_.SyncDir(dir_));
+  co_return log_start_offset();
 }
 
 Task<Status> PartitionLog::Close() {

@@ -112,6 +112,11 @@ class PartitionLog : private SegmentAppender::Listener {
   // Deletes the oldest sealed segments while the policy says so and `pin` allows;
   // never the active segment. Returns the number of segments deleted.
   Task<Result<int>> ApplyRetention(const RetentionPolicy& policy, const RetentionPin& pin);
+  // Kafka's DeleteRecords: records below `offset` are no longer served (the log
+  // start moves there, durably: docs/storage-format.md, "log_start_offset"), and
+  // sealed segments entirely below it are deleted. OutOfRange past the written
+  // end. Returns the new log start (unchanged when `offset` is below it).
+  Task<Result<Offset>> DeleteRecordsBefore(Offset offset);
   // Drains, syncs, persists the indexes. The log accepts nothing afterwards.
   Task<Status> Close();
 
@@ -149,6 +154,9 @@ class PartitionLog : private SegmentAppender::Listener {
   Task<Result<ScanEnd>> ScanSegment(const SegmentHandle& segment, FilePos from, bool is_last,
                                     bool trust_zeros, RecoveryReport& report);
   Task<Status> TruncateToSize(const SegmentHandle& segment);
+  Task<Status> LoadLogStart();
+  // Removes the oldest segment's files (the .log first) and forgets it.
+  Status DropOldestSegment();
   Task<Result<Offset>> OffsetBeyondSealedEnd(const SegmentHandle& segment);
   Task<Status> OpenActive(const SegmentHandle& segment);
   Task<Status> ZeroTail(const SegmentHandle& segment, FilePos from);
@@ -198,6 +206,7 @@ class PartitionLog : private SegmentAppender::Listener {
   bool index_persist_running_ = false;
   bool rolling_ = false;
   bool closed_ = false;
+  Offset deleted_before_{0};  // DeleteRecords moved the log start here (at least)
   // The active segment's index on disk says "closed cleanly, ends here". It must
   // be rewritten without that mark before anything is appended after it.
   bool clean_flag_on_disk_ = false;

@@ -283,6 +283,20 @@ TYPED_TEST(PartitionLogTest, PinnedSegmentsStopRetention) {
   EXPECT_EQ(this->Values(Offset(10)).size(), 30u);
 }
 
+TYPED_TEST(PartitionLogTest, DeleteRecordsMovesTheStartAndDropsWholeSegmentsBelowIt) {
+  for (int i = 0; i < 40; ++i) this->Write(std::string(4000, 'd'));
+  size_t before = this->log_->segment_count();
+  auto start = this->loop_->Run(this->log_->DeleteRecordsBefore(Offset(30)));
+  ASSERT_TRUE(start.ok()) << start.status().ToString();
+  EXPECT_EQ(*start, Offset(30));
+  EXPECT_LT(this->log_->segment_count(), before);
+  EXPECT_EQ(this->loop_->Run(this->log_->Read(Offset(29), 100)).status().code(), StatusCode::kOutOfRange);
+  EXPECT_EQ(this->Values(Offset(30)).size(), 10u);
+  EXPECT_EQ(this->loop_->Run(this->log_->DeleteRecordsBefore(Offset(99))).status().code(), StatusCode::kOutOfRange);
+  this->Reopen();
+  EXPECT_EQ(this->log_->log_start_offset(), Offset(30));
+}
+
 TYPED_TEST(PartitionLogTest, TornTailIsTruncatedNotReported) {
   this->Write("a");
   this->Write("b");

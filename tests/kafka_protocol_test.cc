@@ -7,6 +7,7 @@
 #include "net/kafka/protocol/api_versions.h"
 #include "net/kafka/protocol/describe_configs.h"
 #include "net/kafka/protocol/create_topics.h"
+#include "net/kafka/protocol/delete_records.h"
 #include "net/kafka/protocol/fetch.h"
 #include "net/kafka/protocol/init_producer_id.h"
 #include "net/kafka/protocol/list_offsets.h"
@@ -231,6 +232,32 @@ TEST_F(ProtocolTest, PipelinedProduceRequestsAppendInArrivalOrder) {
     Offset two_on_1 = rb->body.responses[0].partition_responses[0].base_offset;
     EXPECT_LT(one_on_1, two_on_1) << "round " << round;
   }
+}
+
+TEST_F(ProtocolTest, DeleteRecordsMovesTheLogStartDurably) {
+  for (int i = 0; i < 5; ++i) Produce(Batch("r" + std::to_string(i)));
+  auto delete_before = [this](int64_t offset) {
+    kafka::DeleteRecordsRequest request;
+    request.topics.push_back({"t", {{PartitionId(0), Offset(offset)}}});
+    auto response = client_->Call<kafka::DeleteRecordsApi>(1, request);
+    EXPECT_TRUE(response.ok()) << response.status().ToString();
+    return response.ok() ? response->topics.at(0).partitions.at(0) : kafka::DeleteRecordsResponse::Partition{};
+  };
+  EXPECT_EQ(delete_before(3).low_watermark, Offset(3));
+  EXPECT_EQ(delete_before(9).error_code, 1);  // past the high watermark
+  auto earliest = [this] {
+    kafka::ListOffsetsRequest request;
+    request.topics.push_back({"t", {{PartitionId(0), -1, kafka::kEarliestTimestamp, 1}}});
+    return client_->Call<kafka::ListOffsetsApi>(2, request)->topics.at(0).partitions.at(0).offset;
+  };
+  EXPECT_EQ(earliest(), Offset(3));
+  kafka::FetchRequest fetch;
+  fetch.topics.push_back({"t", {{PartitionId(0), -1, Offset(1), Offset(-1), 1 << 20}}});
+  EXPECT_EQ(client_->Call<kafka::FetchApi>(11, fetch)->responses.at(0).partitions.at(0).error_code, 1);
+  broker_.Kill();
+  ASSERT_TRUE(broker_.Start()) << broker_.output();
+  client_ = Connect();
+  EXPECT_EQ(earliest(), Offset(3));
 }
 
 TEST_F(ProtocolTest, FetchingPastTheEndIsOffsetOutOfRange) {

@@ -70,6 +70,7 @@ Task<Result<std::optional<std::vector<std::byte>>>> HandleDeleteTopics(RequestCo
 Task<Result<std::optional<std::vector<std::byte>>>> HandleInitProducerId(RequestContext&, ConstBytes);
 Task<Result<std::optional<std::vector<std::byte>>>> HandleDescribeConfigs(RequestContext&, ConstBytes);
 Task<Result<std::optional<std::vector<std::byte>>>> HandleAlterConfigs(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleDeleteRecords(RequestContext&, ConstBytes);
 
 using HandlerResult = Result<std::optional<std::vector<std::byte>>>;
 

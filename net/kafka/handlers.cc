@@ -4,6 +4,7 @@
 #include "net/kafka/protocol/alter_configs.h"
 #include "net/kafka/protocol/api_versions.h"
 #include "net/kafka/protocol/create_topics.h"
+#include "net/kafka/protocol/delete_records.h"
 #include "net/kafka/protocol/delete_topics.h"
 #include "net/kafka/protocol/describe_configs.h"
 #include "net/kafka/protocol/fetch.h"
@@ -30,6 +31,7 @@ constexpr HandlerEntry kHandlers[] = {
     Entry<ApiVersionsApi>(&HandleApiVersions),
     Entry<CreateTopicsApi>(&HandleCreateTopics),
     Entry<DeleteTopicsApi>(&HandleDeleteTopics),
+    Entry<DeleteRecordsApi>(&HandleDeleteRecords),
     Entry<InitProducerIdApi>(&HandleInitProducerId),
     Entry<DescribeConfigsApi>(&HandleDescribeConfigs),
     Entry<AlterConfigsApi>(&HandleAlterConfigs),
