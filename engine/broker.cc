@@ -2,7 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <charconv>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <thread>
@@ -92,8 +97,29 @@ Task<Status> Broker::SaveProducerState(Partition& partition, std::string dir) {
                                       std::string(AsStringView(bytes)));
 }
 
+Status Broker::LockDataDir() {
+  // Two brokers on one data directory would interleave writes to the same logs:
+  // the second is refused. An advisory lock on DIR/lock, held while this process
+  // lives (the kernel drops it when the process dies, also after a SIGKILL).
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) return IoError("create " + config_.data_dir + ": " + ec.message());
+  std::string path = storage::io::JoinPath(config_.data_dir, "lock");
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return StatusFromErrno(errno, "open " + path);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (err == EWOULDBLOCK) return Busy("data directory " + config_.data_dir + " is in use by another broker");
+    return StatusFromErrno(err, "lock " + path);
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
   std::unique_ptr<Broker> broker(new Broker(std::move(config)));
+  RETURN_IF_ERROR(broker->LockDataDir());
   int n = broker->config_.shards > 0 ? broker->config_.shards
                                      : std::max(1u, std::thread::hardware_concurrency());
   for (int i = 0; i < n; ++i) {
@@ -116,7 +142,10 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
   return broker;
 }
 
-Broker::~Broker() { Shutdown().IgnoreError(); }
+Broker::~Broker() {
+  Shutdown().IgnoreError();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
 
 int Broker::ShardFor(const std::string& topic, int32_t partition) const {
   size_t h = std::hash<std::string>()(topic);

@@ -139,6 +139,7 @@ class Broker {
   explicit Broker(BrokerConfig config) : config_(std::move(config)) {}
   Status LoadTopics();
   Status ReserveProducerIds();
+  Status LockDataDir();
   static Task<void> RetentionLoop(Broker* broker, size_t shard_index);
   Task<void> ApplyRetentionOn(size_t shard_index);
   Task<Status> SaveProducerState(Partition& partition, std::string dir);
@@ -156,6 +157,7 @@ class Broker {
   std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by mu_
   std::set<std::string> creating_;                         // guarded by mu_
   bool shut_down_ = false;
+  int lock_fd_ = -1;  // flock on DIR/lock, held for the broker's lifetime
   std::atomic<bool> stopping_{false};
   // One per shard: wakes the retention loop early at shutdown (its timer is cancelled).
   std::vector<std::unique_ptr<TimedWaitList>> retention_wakers_;

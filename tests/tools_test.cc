@@ -135,6 +135,15 @@ TEST_F(ToolsTest, ServeTakesItsSettingsFromATomlFile) {
   EXPECT_NE(r.out.find("unknown key data_dir"), std::string::npos) << r.out;
 }
 
+TEST_F(ToolsTest, ASecondBrokerOnTheSameDataDirectoryIsRefused) {
+  testing::ChildProcess first(testing::MillstreamBinary(), {"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(first.WaitForOutput("serving data directory", 20000)) << first.output();
+  testing::CommandResult second = Run({"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.out.find("is in use by another broker"), std::string::npos) << second.out;
+  EXPECT_EQ(first.Stop(SIGTERM), 0);
+}
+
 TEST_F(ToolsTest, BadFlagsGetAClearErrorAndExitNonZero) {
   testing::CommandResult r = Run({"serve", "--no-such-flag"});
   EXPECT_NE(r.exit_code, 0);
