@@ -31,12 +31,7 @@ std::string TopicFile(const std::string& data_dir, const std::string& topic) {
 // Writes `text` to `path` durably: a temporary file, fdatasync, rename, dir sync.
 Task<Status> WriteFileDurably(storage::io::FileSystem& fs, const std::string& path,
                               std::string text) {
-  std::string tmp = path + ".tmp";
-  Result<std::unique_ptr<storage::io::File>> file = fs.Open(tmp, {.create = true});
-  if (!file.ok()) co_return file.status();
-  CO_RETURN_IF_ERROR((*file)->Truncate(0));
-  CO_RETURN_IF_ERROR(co_await storage::io::WriteFullyThenSync(**file, FilePos(0), AsBytes(text)));
-  CO_RETURN_IF_ERROR(fs.Rename(tmp, path));
+  CO_RETURN_IF_ERROR(co_await storage::io::ReplaceFile(fs, path, AsBytes(text)));
   co_return fs.SyncDir(storage::io::DirName(path));
 }
 

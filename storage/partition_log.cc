@@ -391,13 +391,7 @@ Task<Status> PartitionLog::Seal(const SegmentHandle& segment) {
   seal.digest_high = digest->high64;
   seal.digest_low = digest->low64;
   std::vector<std::byte> bytes = EncodeSeal(seal);
-  std::string path = segment->PathOf(kSealExtension);
-  std::string tmp = path + std::string(kTempSuffix);
-  Result<std::unique_ptr<io::File>> file = fs_.Open(tmp, {.create = true});
-  if (!file.ok()) co_return file.status();
-  CO_RETURN_IF_ERROR((*file)->Truncate(0));
-  CO_RETURN_IF_ERROR(co_await io::WriteFullyThenSync(**file, FilePos(0), bytes));
-  CO_RETURN_IF_ERROR(fs_.Rename(tmp, path));
+  CO_RETURN_IF_ERROR(co_await io::ReplaceFile(fs_, segment->PathOf(kSealExtension), bytes));
   CO_RETURN_IF_ERROR(co_await PersistIndex(segment));
   CO_RETURN_IF_ERROR(fs_.SyncDir(dir_));
   segment->SetSeal(seal);
@@ -479,13 +473,8 @@ Task<Result<Offset>> PartitionLog::DeleteRecordsBefore(Offset offset) {
   }
   if (offset <= log_start_offset()) co_return log_start_offset();
   // Durable first: once the call returns, the records below never come back.
-  std::string path = io::JoinPath(dir_, "log_start_offset");
-  Result<std::unique_ptr<io::File>> file = fs_.Open(path + std::string(kTempSuffix), {.create = true});
-  if (!file.ok()) co_return file.status();
-  CO_RETURN_IF_ERROR((*file)->Truncate(0));
   std::string text = std::to_string(offset.value()) + "\n";
-  CO_RETURN_IF_ERROR(co_await io::WriteFullyThenSync(**file, FilePos(0), AsBytes(text)));
-  CO_RETURN_IF_ERROR(fs_.Rename(path + std::string(kTempSuffix), path));
+  CO_RETURN_IF_ERROR(co_await io::ReplaceFile(fs_, io::JoinPath(dir_, "log_start_offset"), AsBytes(text)));
   CO_RETURN_IF_ERROR(fs_.SyncDir(dir_));
   deleted_before_ = offset;
   // Whole sealed segments below the new start go now; the rest stays until

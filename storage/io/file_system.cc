@@ -39,6 +39,15 @@ Task<Status> WriteFullyThenSync(File& file, FilePos pos, ConstBytes data) {
   co_return co_await file.DataSync();
 }
 
+Task<Status> ReplaceFile(FileSystem& fs, const std::string& path, ConstBytes content) {
+  std::string tmp = path + ".tmp";
+  Result<std::unique_ptr<File>> file = fs.Open(tmp, {.create = true});
+  if (!file.ok()) co_return file.status();
+  CO_RETURN_IF_ERROR((*file)->Truncate(0));
+  CO_RETURN_IF_ERROR(co_await WriteFullyThenSync(**file, FilePos(0), content));
+  co_return fs.Rename(tmp, path);
+}
+
 Task<Result<std::vector<std::byte>>> ReadWholeFile(FileSystem& fs, const std::string& path) {
   Result<std::unique_ptr<File>> file = fs.Open(path, {.read_only = true});
   if (!file.ok()) co_return file.status();

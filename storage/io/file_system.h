@@ -101,6 +101,13 @@ Task<Status> ReadFully(File& file, FilePos pos, MutableBytes out);
 // short write the rest with a plain loop followed by DataSync.
 Task<Status> WriteFullyThenSync(File& file, FilePos pos, ConstBytes data);
 
+// Replaces the file at `path` with `content` atomically: written and made durable
+// under `path` + ".tmp", then renamed over `path`. A crash leaves the old file or
+// the new one (and maybe a stray .tmp). The new name is durable only after
+// SyncDir of its directory, which is the caller's to do (several renames may
+// share one).
+Task<Status> ReplaceFile(FileSystem& fs, const std::string& path, ConstBytes content);
+
 // The whole content of the file at `path` (small files: indexes, seals).
 Task<Result<std::vector<std::byte>>> ReadWholeFile(FileSystem& fs, const std::string& path);
 
