@@ -322,13 +322,14 @@ Task<Result<PartitionLog::ScanEnd>> PartitionLog::ScanSegment(const SegmentHandl
   co_return end;
 }
 
-// Cuts the log off at `from`: the file is truncated there and preallocated again,
-// so the bytes after the logical end read as zeros, as recovery expects.
+// Cuts the log off at `from`: the file is truncated there and space is reserved
+// again after it, so the bytes after the logical end read as zeros, as recovery
+// expects.
 Task<Status> PartitionLog::ZeroTail(const SegmentHandle& segment, FilePos from) {
   Result<std::unique_ptr<io::File>> file = fs_.Open(segment->PathOf(kLogExtension), {});
   if (!file.ok()) co_return file.status();
   CO_RETURN_IF_ERROR((*file)->Truncate(from.value()));
-  CO_RETURN_IF_ERROR((*file)->Allocate(0, AlignUp(std::max<uint64_t>(from.value(), config_.segment_bytes), kIoAlignment)));
+  CO_RETURN_IF_ERROR((*file)->Allocate(0, AlignUp(from.value() + config_.preallocate_bytes, kIoAlignment)));
   co_return co_await (*file)->DataSync();
 }
 
@@ -337,8 +338,12 @@ Task<Status> PartitionLog::OpenActive(const SegmentHandle& segment) {
       fs_.Open(segment->PathOf(kLogExtension), {.direct = config_.direct_io});
   if (!file.ok()) co_return file.status();
   uint64_t end = segment->stats().size;
-  // Aligned, so that the partial last page below can be read whole.
-  CO_RETURN_IF_ERROR((*file)->Allocate(0, AlignUp(std::max<uint64_t>(end, config_.segment_bytes), kIoAlignment)));
+  // Aligned, so that the partial last page below can be read whole. A file that
+  // already has more space (an older, larger reservation) keeps it.
+  Result<uint64_t> size = (*file)->Size();
+  if (!size.ok()) co_return size.status();
+  uint64_t reserve = std::max(*size, AlignUp(end + config_.preallocate_bytes, kIoAlignment));
+  CO_RETURN_IF_ERROR((*file)->Allocate(0, reserve));
   // The partial last page is rewritten by the first flush, so the appender needs it.
   FilePos page(AlignDown(end, kIoAlignment));
   AlignedBuffer tail(kIoAlignment);
@@ -347,6 +352,7 @@ Task<Status> PartitionLog::OpenActive(const SegmentHandle& segment) {
   }
   active_ = segment;
   active_file_ = std::move(*file);
+  allocated_end_ = reserve;
   appender_ = std::make_unique<SegmentAppender>(
       loop_, *active_file_, FilePos(end), ConstBytes(tail.data(), end - page.value()),
       config_.write_buffer_bytes, static_cast<SegmentAppender::Listener&>(*this));

@@ -96,6 +96,10 @@ Task<Result<AppendInfo>> PartitionLog::Append(MutableBytes batch) {
     }
     break;
   }
+  // Refused before an offset is taken: a full disk loses nothing.
+  if (Status reserved = ReserveSpace(appender_->end().value() + batch.size()); !reserved.ok()) {
+    co_return reserved;
+  }
   header.base_offset = next_offset_;
   SetBaseOffset(batch, header.base_offset);
   if (active_->first_append_time.value() < 0) active_->first_append_time = clock_.Now();
@@ -104,6 +108,16 @@ Task<Result<AppendInfo>> PartitionLog::Append(MutableBytes batch) {
   appender_->Append(batch);
   co_return AppendInfo{header.base_offset, header.last_offset(), header.max_timestamp,
                        rollbacks_.size()};
+}
+
+Status PartitionLog::ReserveSpace(uint64_t end) {
+  if (end <= allocated_end_) return Status::Ok();
+  // fallocate beyond the end also extends the file's size, so a write inside the
+  // reserved space never changes the size, and fdatasync has less to record.
+  uint64_t target = AlignUp(end + config_.preallocate_bytes, kIoAlignment);
+  RETURN_IF_ERROR(active_file_->Allocate(allocated_end_, target - allocated_end_));
+  allocated_end_ = target;
+  return Status::Ok();
 }
 
 Task<Status> PartitionLog::WaitWritten(const AppendInfo& appended) {
@@ -317,7 +331,8 @@ Task<Status> PartitionLog::CreateActive(Offset base) {
   Result<std::unique_ptr<io::File>> file =
       fs_.Open(path, {.create = true, .direct = config_.direct_io});
   if (!file.ok()) co_return file.status();
-  Status allocated = (*file)->Allocate(0, AlignUp(config_.segment_bytes, kIoAlignment));
+  uint64_t reserve = AlignUp(config_.preallocate_bytes, kIoAlignment);
+  Status allocated = (*file)->Allocate(0, reserve);
   if (allocated.ok()) allocated = fs_.SyncDir(dir_);  // the new name must survive a crash
   if (!allocated.ok()) {
     file->reset();
@@ -326,6 +341,7 @@ Task<Status> PartitionLog::CreateActive(Offset base) {
   }
   active_ = segment;
   active_file_ = std::move(*file);
+  allocated_end_ = reserve;
   segments_[base] = segment;
   appender_ = std::make_unique<SegmentAppender>(loop_, *active_file_, FilePos(0), ConstBytes(),
                                                 config_.write_buffer_bytes, static_cast<SegmentAppender::Listener&>(*this));

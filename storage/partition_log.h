@@ -38,6 +38,10 @@ struct LogConfig {
   int64_t segment_ms = 7ll * 24 * 3600 * 1000;  // roll a segment older than this
   uint32_t index_interval_bytes = 4096;         // log bytes between offset index entries
   size_t write_buffer_bytes = 8u << 20;         // each of the appender's two buffers
+  // File space the active segment reserves (fallocate) ahead of its end at a
+  // time: writes land in space already allocated, but a partition does not hold
+  // a whole segment's worth of disk from its first record.
+  uint64_t preallocate_bytes = 16ull << 20;
   // Durable bytes between persisted index points of the active segment: the most
   // a recovery after a crash has to scan.
   uint64_t index_checkpoint_bytes = 64ull << 20;
@@ -160,6 +164,9 @@ class PartitionLog : private SegmentAppender::Listener {
   Task<Result<Offset>> OffsetBeyondSealedEnd(const SegmentHandle& segment);
   Task<Status> OpenActive(const SegmentHandle& segment);
   Task<Status> ZeroTail(const SegmentHandle& segment, FilePos from);
+  // Reserves the active file's space up to at least `end`, and a further
+  // preallocate_bytes when it must grow. NoSpace when the disk is full.
+  Status ReserveSpace(uint64_t end);
 
   // Segment life cycle (partition_log.cc).
   Task<Status> CreateActive(Offset base);
@@ -187,6 +194,7 @@ class PartitionLog : private SegmentAppender::Listener {
   std::map<Offset, SegmentHandle> segments_;  // by base offset; the last one is active
   SegmentHandle active_;
   std::unique_ptr<io::File> active_file_;
+  uint64_t allocated_end_ = 0;  // the active file's size: space reserved up to here
   std::unique_ptr<SegmentAppender> appender_;
 
   Offset next_offset_;     // next offset to assign

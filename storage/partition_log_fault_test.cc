@@ -84,6 +84,37 @@ TEST_F(PartitionLogFaultTest, FullDiskAtRollFailsWithNoSpaceAndKeepsTheLog) {
   EXPECT_EQ(log_->next_offset(), again->last_offset + 1);
 }
 
+TEST_F(PartitionLogFaultTest, FullDiskWhenTheReservationMustGrowRefusesTheAppendAndTakesNoOffset) {
+  log_.reset();
+  auto log = loop_->Run(PartitionLog::Open(
+      fs_, *loop_, clock_, "/d/t/1",
+      {.segment_bytes = 1 << 20, .write_buffer_bytes = 16 * 1024, .preallocate_bytes = 8 * 1024},
+      &report_));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  log_ = std::move(*log);
+  ASSERT_TRUE(Write(std::string(3000, 'a')).ok());
+  mem_.SetCapacity(0);  // nothing more can be reserved; the reserved rest still takes writes
+  Result<AppendInfo> full = Result<AppendInfo>(IoError("unset"));
+  int accepted = 0;
+  while ((full = Write(std::string(3000, 'b'))).ok()) ++accepted;
+  EXPECT_EQ(full.status().code(), StatusCode::kNoSpace) << full.status().ToString();
+  EXPECT_GE(accepted, 1);
+  Offset next = log_->next_offset();
+  EXPECT_EQ(next, Offset(1 + accepted));  // the refused append took no offset
+  mem_.ClearCapacity();
+  Result<AppendInfo> again = Write("c");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->base_offset, next);
+  (void)loop_->Run(log_->Close());
+  log_.reset();
+  auto reopened = loop_->Run(PartitionLog::Open(fs_, *loop_, clock_, "/d/t/1",
+                                                {.segment_bytes = 1 << 20}, &report_));
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_TRUE(report_.problems.empty());
+  EXPECT_EQ((*reopened)->next_offset(), next + 1);
+  log_ = std::move(*reopened);
+}
+
 TEST_F(PartitionLogFaultTest, NoSpaceOnAPlainWriteDropsOnlyTheUnwrittenAppends) {
   ASSERT_TRUE(Write("durable").ok());
   Fail(FaultOp::kWrite, FaultAction::kFailEnospc);

@@ -123,6 +123,28 @@ TYPED_TEST(PartitionLogTest, AppendAssignsConsecutiveOffsets) {
   EXPECT_EQ(this->log_->next_offset(), Offset(5));
 }
 
+TYPED_TEST(PartitionLogTest, TheActiveSegmentReservesSpaceAheadNotAWholeSegment) {
+  this->Close();  // start over with a small reservation
+  Result<std::vector<std::string>> names = this->fs_->List(this->Dir());
+  ASSERT_TRUE(names.ok());
+  for (const std::string& name : *names) {
+    ASSERT_TRUE(this->fs_->Remove(io::JoinPath(this->Dir(), name)).ok());
+  }
+  this->config_.segment_bytes = 1 << 20;
+  this->config_.preallocate_bytes = 16 * 1024;
+  this->Open();
+  auto size = [this] { return this->fs_->Open(this->LogPath(0), {}).value()->Size().value(); };
+  EXPECT_EQ(size(), 16u * 1024);
+  for (int i = 0; i < 10; ++i) this->Write(std::string(3000, 'x'));
+  uint64_t end = this->log_->size_bytes();
+  EXPECT_GE(size(), end);
+  EXPECT_LE(size(), end + 20 * 1024);
+  this->Reopen();  // the reservation after a restart starts from the logical end too
+  EXPECT_GE(size(), end);
+  EXPECT_LE(size(), end + 20 * 1024);
+  EXPECT_EQ(this->Values().size(), 10u);
+}
+
 TYPED_TEST(PartitionLogTest, WrittenBatchesReadBackInOrder) {
   this->Write("a");
   this->Write("b");
