@@ -1,4 +1,4 @@
-// The client verbs of the `millstream` executable (topic, produce, consume)
+// The client verbs of the `millstream` executable (topic, produce, consume, bench)
 // against a real `millstream serve` on an ephemeral loopback port. Topic
 // auto-creation is off, so a verb that created a topic by asking about it would
 // show up here.
@@ -319,6 +319,37 @@ TEST_F(CliTest, AnUnknownTopicIsAClearErrorAndIsNotCreated) {
       << wrong_partition.out;
 
   EXPECT_EQ(Lines(Run({"topic", "list"}).out), (std::vector<std::string>{"known\t1"}));
+}
+
+// Not a speed test: the load generators count every record and report the
+// fields bench/run_broker.sh reads.
+TEST_F(CliTest, BenchProduceCreatesItsTopicAndConsumeReadsEveryRecordBack) {
+  CommandResult produced = Run({"bench", "produce", "--topic", "load", "--partitions", "4",
+                                "--record-bytes", "200", "--records", "5000", "--json", "-"});
+  ASSERT_EQ(produced.exit_code, 0) << produced.out;
+  std::vector<nlohmann::json> p = JsonLines(produced.out);
+  ASSERT_EQ(p.size(), 1u) << produced.out;
+  EXPECT_EQ(p[0]["records"], 5000);
+  EXPECT_EQ(p[0]["failed"], 0);
+  EXPECT_EQ(p[0]["bytes"], 5000 * 200);
+  EXPECT_GT(p[0]["records_per_s"].get<double>(), 0);
+  EXPECT_GT(p[0]["ack_latency_ms"]["p99"].get<double>(), 0);
+  EXPECT_GE(p[0]["ack_latency_ms"]["p999"].get<double>(), p[0]["ack_latency_ms"]["p50"].get<double>());
+  EXPECT_TRUE(HasLine(Run({"topic", "list"}).out, "load\t4"));
+
+  CommandResult consumed = Run({"bench", "consume", "--topic", "load", "--json", "-"});
+  ASSERT_EQ(consumed.exit_code, 0) << consumed.out;
+  std::vector<nlohmann::json> c = JsonLines(consumed.out);
+  ASSERT_EQ(c.size(), 1u) << consumed.out;
+  EXPECT_EQ(c[0]["records"], 5000);
+  EXPECT_EQ(c[0]["bytes"], 5000 * 200);
+}
+
+TEST_F(CliTest, BenchProduceRefusesATopicWithOtherPartitions) {
+  CreateTopic("two", 2);
+  CommandResult r = Run({"bench", "produce", "--topic", "two", "--partitions", "3", "--records", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_NE(r.out.find("topic two has 2 partitions, not --partitions 3"), std::string::npos) << r.out;
 }
 
 TEST_F(CliTest, AnUnreachableBrokerFailsWithinTheTimeout) {

@@ -17,5 +17,7 @@ CommandRunner RegisterDump(CLI::App& app);
 CommandRunner RegisterTopic(CLI::App& app);
 CommandRunner RegisterProduce(CLI::App& app);
 CommandRunner RegisterConsume(CLI::App& app);
+// Load generators over librdkafka (bench/README.md).
+CommandRunner RegisterBench(CLI::App& app);
 
 }  // namespace millstream::tools

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "tools/commands.h"
+#include "tools/kafka_admin.h"
 #include "tools/kafka_client_config.h"
 
 namespace millstream::tools {
@@ -26,97 +27,14 @@ struct TopicOptions {
   std::vector<std::string> configs;  // create: KEY=VALUE
 };
 
-// Admin requests and metadata look-ups go through a producer handle, as in
-// librdkafka's examples. It must never create the topic it only asks about.
-Result<RdPtr<rd_kafka_t>> NewAdminClient(const ClientOptions& options) {
-  ASSIGN_OR_RETURN(RdPtr<rd_kafka_conf_t> conf,
-                   NewClientConfig(options, {{"allow.auto.create.topics", "false"}}));
-  return NewClient(RD_KAFKA_PRODUCER, std::move(conf));
-}
-
-// Waits for the one result event of an admin request sent with `queue`. The
-// request's own timeout (set in its options) ends it first; the extra second only
-// guards against a result that never comes.
-Result<RdPtr<rd_kafka_event_t>> AwaitResult(rd_kafka_queue_t* queue, int timeout_ms,
-                                            std::string_view what) {
-  RdPtr<rd_kafka_event_t> event(rd_kafka_queue_poll(queue, timeout_ms + 1000));
-  if (!event) return KafkaStatus(RD_KAFKA_RESP_ERR__TIMED_OUT, what);
-  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return KafkaStatus(rd_kafka_event_error(event.get()), what,
-                       rd_kafka_event_error_string(event.get()));
-  }
-  return event;
-}
-
-Result<RdPtr<rd_kafka_AdminOptions_t>> NewAdminOptions(rd_kafka_t* client, rd_kafka_admin_op_t op,
-                                                       int timeout_ms) {
-  RdPtr<rd_kafka_AdminOptions_t> options(rd_kafka_AdminOptions_new(client, op));
-  char error[512] = "";
-  if (rd_kafka_AdminOptions_set_request_timeout(options.get(), timeout_ms, error, sizeof(error)) !=
-      RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return InvalidArgument(std::string("--timeout-ms: ") + error);
-  }
-  return options;
-}
-
-// The per-topic outcome of CreateTopics or DeleteTopics (one topic per request).
-Status TopicResult(const rd_kafka_topic_result_t* const* results, size_t count,
-                   std::string_view what) {
-  if (count != 1)
-    return IoError(std::string(what) + ": the broker answered for " + std::to_string(count) +
-                   " topics");
-  rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[0]);
-  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
-  const char* detail = rd_kafka_topic_result_error_string(results[0]);
-  return KafkaStatus(err, what, detail != nullptr ? detail : "");
-}
-
-Status CreateTopic(const TopicOptions& options) {
-  ASSIGN_OR_RETURN(RdPtr<rd_kafka_t> client, NewAdminClient(options.client));
-  char error[512] = "";
-  // Replication factor 1: Millstream is a single broker.
-  RdPtr<rd_kafka_NewTopic_t> topic(
-      rd_kafka_NewTopic_new(options.name.c_str(), options.partitions, 1, error, sizeof(error)));
-  if (!topic) return InvalidArgument(error);
-  for (const std::string& setting : options.configs) {
-    ASSIGN_OR_RETURN(auto kv, SplitKeyValue(setting));
-    rd_kafka_resp_err_t err =
-        rd_kafka_NewTopic_set_config(topic.get(), kv.first.c_str(), kv.second.c_str());
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "--config " + setting);
-  }
-  ASSIGN_OR_RETURN(
-      RdPtr<rd_kafka_AdminOptions_t> admin,
-      NewAdminOptions(client.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, options.client.timeout_ms));
-  RdPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(client.get()));
-  rd_kafka_NewTopic_t* topics[] = {topic.get()};
-  rd_kafka_CreateTopics(client.get(), topics, 1, admin.get(), queue.get());
-  ASSIGN_OR_RETURN(RdPtr<rd_kafka_event_t> event,
-                   AwaitResult(queue.get(), options.client.timeout_ms, options.name));
-  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
-  if (result == nullptr) return IoError(options.name + ": unexpected answer to CreateTopics");
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
-  RETURN_IF_ERROR(TopicResult(results, count, options.name));
+Status RunCreate(const TopicOptions& options) {
+  RETURN_IF_ERROR(CreateTopic(options.client, options.name, options.partitions, options.configs));
   std::printf("created topic %s (%d partitions)\n", options.name.c_str(), options.partitions);
   return Status::Ok();
 }
 
-Status DeleteTopic(const TopicOptions& options) {
-  ASSIGN_OR_RETURN(RdPtr<rd_kafka_t> client, NewAdminClient(options.client));
-  RdPtr<rd_kafka_DeleteTopic_t> topic(rd_kafka_DeleteTopic_new(options.name.c_str()));
-  ASSIGN_OR_RETURN(
-      RdPtr<rd_kafka_AdminOptions_t> admin,
-      NewAdminOptions(client.get(), RD_KAFKA_ADMIN_OP_DELETETOPICS, options.client.timeout_ms));
-  RdPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(client.get()));
-  rd_kafka_DeleteTopic_t* topics[] = {topic.get()};
-  rd_kafka_DeleteTopics(client.get(), topics, 1, admin.get(), queue.get());
-  ASSIGN_OR_RETURN(RdPtr<rd_kafka_event_t> event,
-                   AwaitResult(queue.get(), options.client.timeout_ms, options.name));
-  const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event.get());
-  if (result == nullptr) return IoError(options.name + ": unexpected answer to DeleteTopics");
-  size_t count = 0;
-  const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(result, &count);
-  RETURN_IF_ERROR(TopicResult(results, count, options.name));
+Status RunDelete(const TopicOptions& options) {
+  RETURN_IF_ERROR(DeleteTopic(options.client, options.name));
   std::printf("deleted topic %s\n", options.name.c_str());
   return Status::Ok();
 }
@@ -236,10 +154,10 @@ CommandRunner RegisterTopic(CLI::App& app) {
   AddClientOptions(*remove, options->client);
 
   return [=] {
-    if (create->parsed()) return Report("create", CreateTopic(*options));
+    if (create->parsed()) return Report("create", RunCreate(*options));
     if (list->parsed()) return Report("list", ListAllTopics(*options));
     if (describe->parsed()) return Report("describe", DescribeTopic(*options));
-    if (remove->parsed()) return Report("delete", DeleteTopic(*options));
+    if (remove->parsed()) return Report("delete", RunDelete(*options));
     return 2;
   };
 }
