@@ -472,7 +472,7 @@ Task<Result<Broker::TopicInfo>> Broker::EnsureTopic(Shard& current, const std::s
 namespace {
 
 Task<Result<ProduceResult>> AppendHere(storage::PartitionLog& log, ProducerStateTable& producers,
-                                       MutableBytes batch) {
+                                       MutableBytes batch, TimestampType timestamp_type) {
   std::optional<storage::BatchHeader> header = storage::PeekBatchHeader(batch);
   if (!header) co_return Corruption("batch shorter than its header");
   ProducerStateTable::Verdict verdict = producers.Check(*header);
@@ -486,6 +486,14 @@ Task<Result<ProduceResult>> AppendHere(storage::PartitionLog& log, ProducerState
     result.info = {verdict.duplicate_of.first_offset, verdict.duplicate_of.last_offset,
                    header->max_timestamp, 0};
     co_return result;
+  }
+  if (timestamp_type == TimestampType::kLogAppendTime) {
+    // Checked before stamping: the stamp rewrites the CRC, which would hide damage.
+    if (Result<storage::BatchHeader> valid = storage::ValidateBatch(batch); !valid.ok()) {
+      co_return valid.status();
+    }
+    result.log_append_time = SystemClock::Instance().Now();
+    storage::StampLogAppendTime(batch, result.log_append_time);
   }
   Result<storage::AppendInfo> info = co_await log.Append(batch);
   if (!info.ok()) co_return info.status();
@@ -524,8 +532,13 @@ Task<Result<ProduceResult>> Broker::Append(Shard& current, const std::string& to
                                            int32_t partition, MutableBytes batch) {
   std::shared_ptr<Topic> keep;
   CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
-  std::function<Task<Result<ProduceResult>>()> work = [p, batch] {
-    return AppendHere(*p->log, p->producers, batch);
+  TimestampType timestamp_type;
+  {
+    std::lock_guard<std::mutex> lock(mu_);  // AlterConfigs changes the config under mu_
+    timestamp_type = keep->config.timestamp_type;
+  }
+  std::function<Task<Result<ProduceResult>>()> work = [p, batch, timestamp_type] {
+    return AppendHere(*p->log, p->producers, batch, timestamp_type);
   };
   RunOnShard<Result<ProduceResult>> hop(current, *shards_[p->shard], std::move(work));
   co_return co_await hop;

@@ -53,6 +53,9 @@ enum class Acks { kNone, kWritten, kDurable };  // acks=0, acks=1, acks=all
 struct ProduceResult {
   storage::AppendInfo info;
   SequenceCheck check = SequenceCheck::kAppend;
+  // The time the broker stamped on the batch when its topic uses LogAppendTime
+  // (-1 otherwise, and for a retried batch answered with its first offsets).
+  TimestampMs log_append_time{-1};
 };
 
 struct FetchResult {

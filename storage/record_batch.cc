@@ -57,7 +57,10 @@ Result<BatchHeader> ValidateBatch(ConstBytes b) {
     return Corruption("record count " + std::to_string(h.records_count) +
                       " but last offset delta " + std::to_string(h.last_offset_delta));
   }
-  if (h.max_timestamp < h.base_timestamp && h.max_timestamp.value() != -1) {
+  // A LogAppendTime batch carries the broker's clock, which may be behind the
+  // producer's.
+  if (!h.is_log_append_time() && h.max_timestamp < h.base_timestamp &&
+      h.max_timestamp.value() != -1) {
     return Corruption("max timestamp before base timestamp");
   }
   if (h.compression() == Compression::kNone) {
@@ -75,6 +78,14 @@ Result<BatchHeader> ValidateBatch(ConstBytes b) {
 
 void SetBaseOffset(MutableBytes batch, Offset base) {
   StoreBigEndian<int64_t>(batch.data() + bf::kBaseOffset, base.value());
+}
+
+void StampLogAppendTime(MutableBytes batch, TimestampMs now) {
+  uint16_t attributes = LoadBigEndian<uint16_t>(batch.data() + bf::kAttributes);
+  StoreBigEndian<uint16_t>(batch.data() + bf::kAttributes, attributes | bf::kTimestampTypeBit);
+  StoreBigEndian<int64_t>(batch.data() + bf::kMaxTimestamp, now.value());
+  uint32_t crc = Crc32cExtend(0, batch.data() + bf::kAttributes, batch.size() - bf::kAttributes);
+  StoreBigEndian<uint32_t>(batch.data() + bf::kCrc, crc);
 }
 
 std::optional<RecordView> RecordReader::Fail(std::string why) {
@@ -99,7 +110,8 @@ std::optional<RecordView> RecordReader::Next() {
   }
   RecordView rec;
   rec.offset = header_.base_offset + *offset_delta;
-  rec.timestamp = header_.base_timestamp + *ts_delta;
+  rec.timestamp = header_.is_log_append_time() ? header_.max_timestamp
+                                               : header_.base_timestamp + *ts_delta;
   auto read_bytes = [&](std::optional<ConstBytes>& out) -> bool {
     std::optional<int32_t> n = DecodeZigzag32(p, rec_end);
     if (!n || *n < -1 || *n > rec_end - p) return false;

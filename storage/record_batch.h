@@ -35,6 +35,8 @@ struct BatchHeader {
   Offset last_offset() const { return base_offset + last_offset_delta; }
   Compression compression() const { return static_cast<Compression>(attributes & 0x07); }
   bool is_control() const { return (attributes & 0x20) != 0; }
+  // The broker set maxTimestamp on append, and it is every record's timestamp.
+  bool is_log_append_time() const { return (attributes & 0x08) != 0; }
 };
 
 // Decodes the 61-byte header at the start of `bytes` without checking anything
@@ -54,6 +56,13 @@ Result<BatchHeader> CheckBatchFraming(ConstBytes bytes);
 
 // Rewrites baseOffset in place (the CRC does not cover it).
 void SetBaseOffset(MutableBytes batch, Offset base);
+
+// For a topic with message.timestamp.type=LogAppendTime: sets the batch's
+// timestamp-type attribute and its maxTimestamp to `now`, and recomputes the CRC,
+// which covers both. Readers then take `now` as every record's timestamp (as
+// RecordReader does). The batch must have passed ValidateBatch first: a new CRC
+// would otherwise hide damage.
+void StampLogAppendTime(MutableBytes batch, TimestampMs now);
 
 // One decoded record of an uncompressed batch.
 struct RecordView {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/crc32c.h"
+#include "base/endian.h"
 #include "storage/batch_builder.h"
 #include "storage/record_batch_format.h"
 
@@ -38,6 +40,28 @@ TEST(RecordBatchTest, RecordsDecodeWithNullsAndHeaders) {
   EXPECT_EQ(second->timestamp, TimestampMs(1005));
   EXPECT_FALSE(reader.Next());
   EXPECT_TRUE(reader.status().ok());
+}
+
+TEST(RecordBatchTest, ALogAppendTimeStampGivesEveryRecordTheBrokersTimeAndAValidCrc) {
+  auto batch = TwoRecords();
+  StampLogAppendTime(batch, TimestampMs(500));  // earlier than the producer's 1000: still valid
+  Result<BatchHeader> h = ValidateBatch(batch);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_TRUE(h->is_log_append_time());
+  EXPECT_EQ(h->max_timestamp, TimestampMs(500));
+  RecordReader reader(*h, ConstBytes(batch).subspan(batch_format::kRecords));
+  EXPECT_EQ(reader.Next()->timestamp, TimestampMs(500));
+  EXPECT_EQ(reader.Next()->timestamp, TimestampMs(500));
+}
+
+TEST(RecordBatchTest, ACreateTimeBatchWithMaxBeforeBaseIsRefused) {
+  auto batch = TwoRecords();
+  StoreBigEndian<int64_t>(batch.data() + batch_format::kMaxTimestamp, 1);
+  uint32_t crc = Crc32cExtend(0, batch.data() + batch_format::kAttributes,
+                              batch.size() - batch_format::kAttributes);
+  StoreBigEndian<uint32_t>(batch.data() + batch_format::kCrc, crc);
+  EXPECT_NE(ValidateBatch(batch).status().message().find("max timestamp before base"),
+            std::string::npos);
 }
 
 TEST(RecordBatchTest, FlippedByteIsACrcMismatch) {

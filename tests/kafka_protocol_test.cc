@@ -2,6 +2,7 @@
 // client: what is advertised, what bad input gets, idempotent producers.
 #include <gtest/gtest.h>
 
+#include "base/clock.h"
 #include "base/endian.h"
 #include "net/kafka/protocol/alter_configs.h"
 #include "net/kafka/protocol/api_versions.h"
@@ -13,6 +14,7 @@
 #include "net/kafka/protocol/list_offsets.h"
 #include "net/kafka/protocol/produce.h"
 #include "storage/batch_builder.h"
+#include "storage/record_batch.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/kafka_client.h"
 
@@ -146,6 +148,39 @@ TEST_F(ProtocolTest, ABatchOverMaxMessageBytesGetsMessageTooLarge) {
   EXPECT_EQ(created->topics.at(0).error_code, 0);
   EXPECT_EQ(Produce(Batch(std::string(500, 'x')), "small").error_code, 10);
   EXPECT_EQ(Produce(Batch("fits"), "small").error_code, 0);
+}
+
+TEST_F(ProtocolTest, ALogAppendTimeTopicStampsTheBrokersClockOnEveryBatch) {
+  kafka::CreateTopicsRequest create;
+  create.topics.push_back({"stamped", 1, 1, {}, {{"message.timestamp.type", "LogAppendTime"}}});
+  ASSERT_EQ(client_->Call<kafka::CreateTopicsApi>(4, create)->topics.at(0).error_code, 0);
+  int64_t before = SystemClock::Instance().Now().value();
+  kafka::ProduceResponse::Partition produced = Produce(Batch("late"), "stamped");  // record time 1000
+  int64_t after = SystemClock::Instance().Now().value();
+  ASSERT_EQ(produced.error_code, 0);
+  EXPECT_GE(produced.log_append_time_ms.value(), before);
+  EXPECT_LE(produced.log_append_time_ms.value(), after);
+  EXPECT_EQ(Produce(Batch("create time")).log_append_time_ms.value(), -1);  // topic t: CreateTime
+
+  kafka::FetchRequest request;
+  request.max_wait_ms = 0;
+  request.topics.push_back({"stamped", {{PartitionId(0), -1, Offset(0), Offset(-1), 1 << 20}}});
+  auto fetched = client_->Call<kafka::FetchApi>(11, request);
+  ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
+  ConstBytes records = fetched->responses.at(0).partitions.at(0).records.bytes();
+  Result<storage::BatchHeader> batch = storage::ValidateBatch(records);  // the new CRC holds
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_TRUE(batch->is_log_append_time());
+  EXPECT_EQ(batch->max_timestamp, produced.log_append_time_ms);
+  // A search by time finds the batch by its append time, not by the producer's 1000.
+  kafka::ListOffsetsRequest by_time;
+  by_time.topics.push_back({"stamped", {{PartitionId(0), -1, TimestampMs(before), 1}}});
+  auto found = client_->Call<kafka::ListOffsetsApi>(2, by_time);
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->topics.at(0).partitions.at(0).offset, Offset(0));
+  by_time.topics.at(0).partitions.at(0).timestamp = TimestampMs(after + 1);
+  EXPECT_EQ(client_->Call<kafka::ListOffsetsApi>(2, by_time)->topics.at(0).partitions.at(0).offset,
+            Offset(-1));
 }
 
 TEST_F(ProtocolTest, CreatingAnExistingTopicIsTopicAlreadyExists) {

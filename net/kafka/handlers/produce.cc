@@ -128,7 +128,10 @@ Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
             break;
           }
           // A duplicate is answered NO_ERROR with its original offsets, as Kafka does.
-          if (i == 0) result.base_offset = appended->info.base_offset;
+          if (i == 0) {
+            result.base_offset = appended->info.base_offset;
+            result.log_append_time_ms = appended->log_append_time;
+          }
           pending.push_back({topic.name, partition.index.value(), appended->info,
                              response.responses.size(), out.partition_responses.size()});
         }
