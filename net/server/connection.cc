@@ -4,23 +4,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 
 #include "base/endian.h"
+#include "base/multishot_op.h"
 #include "net/kafka/protocol/api_keys.h"
 #include "net/kafka/protocol/header.h"
 
 namespace millstream::net {
 
 namespace {
-
-constexpr size_t kReadChunk = 64 * 1024;
-
-Task<int32_t> Recv(EventLoop& loop, int fd, std::byte* data, size_t size) {
-  auto prep = [fd, data, size](io_uring_sqe* sqe) { io_uring_prep_recv(sqe, fd, data, size, 0); };
-  int32_t n = co_await UringOp<decltype(prep)>(loop, prep);
-  co_return n;
-}
 
 Task<int32_t> Send(EventLoop& loop, int fd, const std::byte* data, size_t size) {
   auto prep = [fd, data, size](io_uring_sqe* sqe) { io_uring_prep_send(sqe, fd, data, size, MSG_NOSIGNAL); };
@@ -31,8 +25,15 @@ Task<int32_t> Send(EventLoop& loop, int fd, const std::byte* data, size_t size) 
 }  // namespace
 
 Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine::Shard& shard,
-                       const kafka::ServerInfo& server, const ConnectionLimits& limits)
-    : fd_(fd), peer_(std::move(peer)), broker_(broker), shard_(shard), server_(server), limits_(limits) {}
+                       std::shared_ptr<BufferRing> buffers, const kafka::ServerInfo& server,
+                       const ConnectionLimits& limits)
+    : fd_(fd),
+      peer_(std::move(peer)),
+      broker_(broker),
+      shard_(shard),
+      buffers_(std::move(buffers)),
+      server_(server),
+      limits_(limits) {}
 
 Connection::~Connection() { close(fd_); }
 
@@ -47,37 +48,56 @@ void Connection::Close(const std::string& why) {
 
 Task<void> Connection::Run() {
   std::shared_ptr<Connection> self = shared_from_this();
-  std::vector<std::byte> in(kReadChunk);
-  size_t have = 0;
+  // One multishot receive serves every read until the peer closes, an error, or
+  // -ENOBUFS (the shard's receive buffers were all taken: armed again below).
+  MultishotOp recv(shard_.loop());
+  int fd = fd_;
+  uint16_t group = buffers_->group();
+  auto arm = [fd, group](io_uring_sqe* sqe) {
+    io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group;
+  };
   while (!closed_) {
-    if (in.size() - have < kReadChunk / 4) in.resize(std::max(in.size() * 2, have + kReadChunk));
-    int32_t n = co_await Recv(shard_.loop(), fd_, in.data() + have, in.size() - have);
-    if (n < 0 && !closed_) spdlog::warn("reading from {} failed: {}", peer_, std::strerror(-n));
-    if (n <= 0) break;  // the peer closed, or the socket was shut down
-    have += static_cast<size_t>(n);
-    size_t used = 0;
-    while (have - used >= 4) {
-      int32_t size = LoadBigEndian<int32_t>(in.data() + used);
-      if (size < 0 || static_cast<size_t>(size) > limits_.max_frame_bytes) {
-        Close("frame of " + std::to_string(size) + " bytes is over the limit of " +
-              std::to_string(limits_.max_frame_bytes));
-        break;
-      }
-      if (have - used < 4 + static_cast<size_t>(size)) {
-        if (in.size() < 4 + static_cast<size_t>(size)) in.resize(4 + static_cast<size_t>(size) + kReadChunk);
-        break;
-      }
-      std::vector<std::byte> frame(in.begin() + used + 4, in.begin() + used + 4 + size);
-      used += 4 + static_cast<size_t>(size);
-      auto slot = std::make_shared<Slot>();
-      slots_.push_back(slot);
-      shard_.loop().Spawn(Handle(self, std::move(frame), slot, turns_.Take()));
+    if (!recv.armed() && !recv.has_completion()) recv.Arm(arm);
+    MultishotOp::Cqe c = co_await recv.Next();
+    if (c.result == -ENOBUFS) {
+      co_await shard_.loop().Yield();  // other connections return their buffers meanwhile
+      continue;
     }
-    if (used > 0) {
-      std::memmove(in.data(), in.data() + used, have - used);
-      have -= used;
-    }
+    if (c.result < 0 && !closed_) spdlog::warn("reading from {} failed: {}", peer_, std::strerror(-c.result));
+    if (c.result <= 0) break;  // the peer closed, or the socket was shut down
+    uint16_t id = BufferRing::IdOf(c.flags);
+    ConstBytes data = buffers_->Data(id, static_cast<size_t>(c.result));
+    in_.insert(in_.end(), data.begin(), data.end());
+    buffers_->Return(id);
+    TakeFrames(self);
   }
+  // The receive must end before `recv` goes: shutting the socket down ends it.
+  shutdown(fd_, SHUT_RD);
+  while (recv.armed() || recv.has_completion()) {
+    MultishotOp::Cqe c = co_await recv.Next();
+    if (c.result > 0) buffers_->Return(BufferRing::IdOf(c.flags));
+  }
+}
+
+void Connection::TakeFrames(const std::shared_ptr<Connection>& self) {
+  size_t used = 0;
+  while (in_.size() - used >= 4) {
+    int32_t size = LoadBigEndian<int32_t>(in_.data() + used);
+    if (size < 0 || static_cast<size_t>(size) > limits_.max_frame_bytes) {
+      Close("frame of " + std::to_string(size) + " bytes is over the limit of " +
+            std::to_string(limits_.max_frame_bytes));
+      return;
+    }
+    if (in_.size() - used < 4 + static_cast<size_t>(size)) break;
+    std::vector<std::byte> frame(in_.begin() + used + 4, in_.begin() + used + 4 + size);
+    used += 4 + static_cast<size_t>(size);
+    auto slot = std::make_shared<Slot>();
+    slots_.push_back(slot);
+    shard_.loop().Spawn(Handle(self, std::move(frame), slot, turns_.Take()));
+  }
+  in_.erase(in_.begin(), in_.begin() + used);
 }
 
 Task<void> Connection::Handle(std::shared_ptr<Connection> self, std::vector<std::byte> frame,

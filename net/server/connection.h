@@ -5,6 +5,9 @@
 // or an unsupported version (other than ApiVersions) closes the connection with a
 // log line, as the Java broker does.
 //
+// Reading is one multishot receive into the shard's provided buffers (BufferRing):
+// the bytes are copied out and the buffer handed back at once.
+//
 // Lifecycle: created by the server after accept; Run() until the peer closes or
 // Close(); kept alive by its own tasks (shared_ptr) until the last one finished;
 // the socket is closed on destruction. One shard thread.
@@ -16,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/buffer_ring.h"
 #include "base/turns.h"
 #include "engine/broker.h"
 #include "engine/shard.h"
@@ -29,8 +33,10 @@ struct ConnectionLimits {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // `buffers` is the shard's receive buffer ring, shared by its connections.
   Connection(int fd, std::string peer, engine::Broker& broker, engine::Shard& shard,
-             const kafka::ServerInfo& server, const ConnectionLimits& limits);
+             std::shared_ptr<BufferRing> buffers, const kafka::ServerInfo& server,
+             const ConnectionLimits& limits);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -46,6 +52,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool done = false;
     std::optional<std::vector<std::byte>> response;
   };
+  // Starts a task for every complete frame at the front of in_ and drops their
+  // bytes; closes the connection at a frame over the size limit.
+  void TakeFrames(const std::shared_ptr<Connection>& self);
   static Task<void> Handle(std::shared_ptr<Connection> self, std::vector<std::byte> frame,
                            std::shared_ptr<Slot> slot, uint64_t turn);
   // Decodes and runs one request; an error closed the connection.
@@ -57,8 +66,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string peer_;
   engine::Broker& broker_;
   engine::Shard& shard_;
+  std::shared_ptr<BufferRing> buffers_;  // destroyed with the last connection of the shard
   const kafka::ServerInfo& server_;
   ConnectionLimits limits_;
+  std::vector<std::byte> in_;                 // received bytes not yet cut into frames
   std::deque<std::shared_ptr<Slot>> slots_;  // in request order
   Turns turns_;                               // one turn per request, in arrival order
   bool sending_ = false;

@@ -7,15 +7,24 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <thread>
 
+#include "base/buffer_ring.h"
+#include "base/multishot_op.h"
 #include "base/timed_wait.h"
 
 namespace millstream::net {
 
 namespace {
+
+// The receive buffers of each shard (provided buffers, shared by its connections).
+constexpr uint16_t kReceiveBufferGroup = 1;
+constexpr uint16_t kReceiveBuffers = 256;
+constexpr size_t kReceiveBufferBytes = 64 * 1024;
 
 Result<int> Listen(const std::string& host, int port) {
   sockaddr_in addr{};
@@ -90,31 +99,46 @@ KafkaServer::~KafkaServer() { Stop(); }
 Task<void> KafkaServer::AcceptLoop(KafkaServer* server, size_t shard_index) {
   engine::Shard& shard = server->broker_.shard(shard_index);
   ShardState& state = server->shards_[shard_index];
+  // Every connection of this shard receives into one ring of provided buffers.
+  Result<std::unique_ptr<BufferRing>> created = BufferRing::Create(
+      shard.loop(), kReceiveBufferGroup, kReceiveBuffers, kReceiveBufferBytes);
+  if (!created.ok()) {
+    spdlog::error("shard {} accepts no connections: {}", shard_index, created.status().ToString());
+    --server->accept_loops_;
+    co_return;
+  }
+  std::shared_ptr<BufferRing> buffers(std::move(*created));
+  // One multishot accept serves every connection until an error or Stop().
+  MultishotOp accept(shard.loop());
+  int listen_fd = state.listen_fd;
+  auto arm = [listen_fd](io_uring_sqe* sqe) {
+    io_uring_prep_multishot_accept(sqe, listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  };
   while (true) {
-    sockaddr_in peer{};
-    socklen_t peer_len = sizeof(peer);
-    int listen_fd = state.listen_fd;
-    auto prep = [listen_fd, &peer, &peer_len](io_uring_sqe* sqe) {
-      io_uring_prep_accept(sqe, listen_fd, reinterpret_cast<sockaddr*>(&peer), &peer_len, SOCK_CLOEXEC);
-    };
-    int32_t fd = co_await UringOp<decltype(prep)>(shard.loop(), prep);
+    if (!accept.armed() && !accept.has_completion()) accept.Arm(arm);
+    MultishotOp::Cqe c = co_await accept.Next();
+    int32_t fd = c.result;
     if (fd < 0) {
       // EINVAL after Stop() shut the listener down; anything else (EMFILE, ENFILE:
       // out of descriptors) is logged and retried after a pause, not in a tight loop.
       if (server->stopped_ || fd == -EINVAL || fd == -EBADF) break;
       spdlog::error("accept failed: {}; retrying in 100 ms", std::strerror(-fd));
+      if (accept.armed()) continue;  // the kernel goes on accepting
       TimedWaitList pause;
       co_await pause.WaitFor(shard.loop(), 100);
       continue;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    sockaddr_in peer{};
+    socklen_t peer_len = sizeof(peer);
+    getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len);
     // The count drops when the connection object goes, that is after its last
     // request finished and its last response was sent: Stop() waits for that.
     ++server->live_connections_;
     std::atomic<int>* live = &server->live_connections_;
     std::shared_ptr<Connection> connection(
-        new Connection(fd, PeerName(peer), server->broker_, shard, server->config_.info,
+        new Connection(fd, PeerName(peer), server->broker_, shard, buffers, server->config_.info,
                        server->config_.limits),
         [live](Connection* c) {
           delete c;
@@ -123,6 +147,13 @@ Task<void> KafkaServer::AcceptLoop(KafkaServer* server, size_t shard_index) {
     std::erase_if(state.connections, [](const std::weak_ptr<Connection>& c) { return c.expired(); });
     state.connections.push_back(connection);
     shard.loop().Spawn(RunConnection(std::move(connection)));
+  }
+  // The accept must end before `accept` goes; the listener is shut down by now
+  // unless accepting failed for good, so make sure it is.
+  shutdown(listen_fd, SHUT_RDWR);
+  while (accept.armed() || accept.has_completion()) {
+    MultishotOp::Cqe c = co_await accept.Next();
+    if (c.result >= 0) close(c.result);
   }
   --server->accept_loops_;
 }
