@@ -403,19 +403,37 @@ Task<Status> Broker::CreateTopic(Shard& current, std::string name, TopicConfig c
 }
 
 Task<Status> Broker::CreateTopicFiles(Shard& current, std::string name, TopicConfig config) {
-  CO_RETURN_IF_ERROR(current.fs().CreateDirs(TopicDir(config_.data_dir, name)));
-  // The new directory's name must survive a power loss like the data in it.
-  CO_RETURN_IF_ERROR(current.fs().SyncDir(storage::TopicsRoot(config_.data_dir)));
-  CO_RETURN_IF_ERROR(co_await WriteFileDurably(current.fs(), TopicFile(config_.data_dir, name), config.ToJson()));
   auto topic = std::make_shared<Topic>();
   topic->name = name;
   topic->config = config;
-  for (int32_t p = 0; p < config.partitions; ++p) {
+  Status written = co_await WriteTopic(current, *topic);
+  if (!written.ok()) {
+    // Nothing of a topic that failed halfway stays: its open logs are closed and
+    // its files removed, so neither this process nor the next start sees a part.
+    Status dropped = co_await DropTopicFiles(current, *topic);
+    if (!dropped.ok()) {
+      spdlog::error("removing what was created of topic {} failed: {}", name, dropped.ToString());
+    }
+    co_return written.WithContext("create topic " + name);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  topics_[name] = topic;
+  spdlog::info("created topic {} with {} partitions", name, config.partitions);
+  co_return Status::Ok();
+}
+
+Task<Status> Broker::WriteTopic(Shard& current, Topic& topic) {
+  const std::string& name = topic.name;
+  CO_RETURN_IF_ERROR(current.fs().CreateDirs(TopicDir(config_.data_dir, name)));
+  // The new directory's name must survive a power loss like the data in it.
+  CO_RETURN_IF_ERROR(current.fs().SyncDir(storage::TopicsRoot(config_.data_dir)));
+  CO_RETURN_IF_ERROR(co_await WriteFileDurably(current.fs(), TopicFile(config_.data_dir, name), topic.config.ToJson()));
+  for (int32_t p = 0; p < topic.config.partitions; ++p) {
     auto partition = std::make_unique<Partition>();
     partition->shard = ShardFor(name, p);
     Partition* raw = partition.get();
     std::string dir = storage::PartitionPath(config_.data_dir, name, p);
-    storage::LogConfig log_config = LogConfigFor(config);
+    storage::LogConfig log_config = LogConfigFor(topic.config);
     // Named work and awaiter: GCC 12 destroys temporaries built inside a co_await
     // expression twice when they are passed into the awaited object.
     std::function<Task<Status>()> work = [this, raw, dir, log_config] {
@@ -423,14 +441,22 @@ Task<Status> Broker::CreateTopicFiles(Shard& current, std::string name, TopicCon
     };
     RunOnShard<Status> hop(current, *shards_[raw->shard], std::move(work));
     Status opened = co_await hop;
-    if (!opened.ok()) co_return opened.WithContext("create topic " + name);
-    topic->partitions.push_back(std::move(partition));
+    CO_RETURN_IF_ERROR(opened);
+    topic.partitions.push_back(std::move(partition));
   }
-  CO_RETURN_IF_ERROR(current.fs().SyncDir(TopicDir(config_.data_dir, name)));
-  std::lock_guard<std::mutex> lock(mu_);
-  topics_[name] = topic;
-  spdlog::info("created topic {} with {} partitions", name, config.partitions);
-  co_return Status::Ok();
+  co_return current.fs().SyncDir(TopicDir(config_.data_dir, name));
+}
+
+Task<Status> Broker::DropTopicFiles(Shard& current, const Topic& topic) {
+  for (const auto& partition : topic.partitions) {
+    storage::PartitionLog* log = partition->log.get();
+    std::function<Task<Status>()> work = [log] { return log->Close(); };
+    RunOnShard<Status> hop(current, *shards_[partition->shard], std::move(work));
+    Status closed = co_await hop;
+    closed.IgnoreError();  // the files go anyway
+  }
+  CO_RETURN_IF_ERROR(co_await RemoveTree(current.fs(), TopicDir(config_.data_dir, topic.name)));
+  co_return current.fs().SyncDir(storage::TopicsRoot(config_.data_dir));
 }
 
 Task<Status> Broker::DeleteTopic(Shard& current, std::string name) {
@@ -442,16 +468,8 @@ Task<Status> Broker::DeleteTopic(Shard& current, std::string name) {
     topic = it->second;
     topics_.erase(it);
   }
-  for (auto& partition : topic->partitions) {
-    storage::PartitionLog* log = partition->log.get();
-    std::function<Task<Status>()> work = [log] { return log->Close(); };
-    RunOnShard<Status> hop(current, *shards_[partition->shard], std::move(work));
-    Status closed = co_await hop;
-    closed.IgnoreError();  // the files go anyway
-  }
-  CO_RETURN_IF_ERROR(co_await RemoveTree(current.fs(), TopicDir(config_.data_dir, name)));
-  CO_RETURN_IF_ERROR(current.fs().SyncDir(storage::TopicsRoot(config_.data_dir)));
   // The logs are closed; in-flight operations hold `topic` until they finish.
+  CO_RETURN_IF_ERROR(co_await DropTopicFiles(current, *topic));
   spdlog::info("deleted topic {}", name);
   co_return Status::Ok();
 }

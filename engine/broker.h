@@ -152,6 +152,11 @@ class Broker {
   int ShardFor(const std::string& topic, int32_t partition) const;
   storage::LogConfig LogConfigFor(const TopicConfig& config) const;
   Task<Status> CreateTopicFiles(Shard& current, std::string name, TopicConfig config);
+  // The topic's directory, topic.json and one open log per partition, appended to
+  // topic.partitions as they open; stops at the first failure.
+  Task<Status> WriteTopic(Shard& current, Topic& topic);
+  // Closes every open log of `topic` on its shard and removes its directory.
+  Task<Status> DropTopicFiles(Shard& current, const Topic& topic);
   Task<Status> OpenPartition(Partition& partition, std::string dir, storage::LogConfig config);
 
   BrokerConfig config_;

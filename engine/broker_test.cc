@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 
 #include "storage/batch_builder.h"
@@ -151,6 +153,22 @@ TEST_F(BrokerTest, DeletedTopicIsGoneAlsoAfterRestart) {
   EXPECT_FALSE(broker_->FindTopic("gone").has_value());
   ASSERT_TRUE(Create("gone", 1).ok());
   EXPECT_EQ(Produce("gone", 0, "y")->base_offset, Offset(0));
+}
+
+TEST_F(BrokerTest, ATopicThatFailsHalfwayLeavesNothingAndCanBeCreatedLater) {
+  // A file where partition 2's directory must go: partitions 0 and 1 open first.
+  std::string topic_dir = tmp_.path() + "/topics/half";
+  std::filesystem::create_directories(topic_dir);
+  std::ofstream(topic_dir + "/2") << "in the way";
+  Status failed = Create("half", 4);
+  EXPECT_FALSE(failed.ok());
+  EXPECT_NE(failed.message().find("create topic half"), std::string::npos) << failed.ToString();
+  EXPECT_FALSE(broker_->FindTopic("half").has_value());
+  EXPECT_FALSE(std::filesystem::exists(topic_dir));
+  Restart();
+  EXPECT_FALSE(broker_->FindTopic("half").has_value());
+  ASSERT_TRUE(Create("half", 4).ok());
+  EXPECT_EQ(Produce("half", 3, "z")->base_offset, Offset(0));
 }
 
 }  // namespace
