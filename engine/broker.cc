@@ -124,6 +124,17 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
   }
   Status loaded = broker->ReserveProducerIds();
   if (loaded.ok()) loaded = broker->LoadTopics();
+  if (loaded.ok()) {
+    std::vector<Shard*> shards;
+    for (auto& shard : broker->shards_) shards.push_back(shard.get());
+    Result<std::unique_ptr<GroupCoordinator>> groups =
+        GroupCoordinator::Open(std::move(shards), broker->config_.data_dir, broker->config_.groups);
+    if (groups.ok()) {
+      broker->groups_ = std::move(*groups);
+    } else {
+      loaded = groups.status();
+    }
+  }
   if (!loaded.ok()) {
     broker->Shutdown().IgnoreError();
     return loaded;
@@ -264,6 +275,8 @@ Status Broker::Shutdown() {
     TimedWaitList* waker = retention_wakers_[i].get();
     shards_[i]->Post([waker] { waker->Notify(); });
   }
+  // Groups first: their commits append to logs of their own, on the same shards.
+  Status groups_closed = groups_ ? groups_->Close() : Status::Ok();
   std::map<std::string, std::shared_ptr<Topic>> topics;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -291,7 +304,7 @@ Status Broker::Shutdown() {
       if (!posted) promise->set_value(ShuttingDown("shard stopped"));
     }
   }
-  Status first;
+  Status first = groups_closed;
   for (auto& f : closing) {
     Status s = f.get();
     if (!s.ok() && first.ok()) first = s;

@@ -22,6 +22,7 @@
 #include "base/status.h"
 #include "base/task.h"
 #include "base/timed_wait.h"
+#include "engine/group_coordinator.h"
 #include "engine/producer_state.h"
 #include "engine/shard.h"
 #include "engine/topic_config.h"
@@ -37,6 +38,7 @@ struct BrokerConfig {
   int32_t default_partitions = 1;   // num.partitions, for auto-created topics
   TopicConfig topic_defaults;
   size_t write_buffer_bytes = 1u << 20;  // per partition, twice (two buffers)
+  GroupConfig groups;                    // consumer groups and their committed offsets
 };
 
 // What a client learns about a partition.
@@ -75,6 +77,8 @@ class Broker {
 
   size_t shard_count() const { return shards_.size(); }
   Shard& shard(size_t i) { return *shards_[i]; }
+  // The consumer groups (valid between Open and Shutdown).
+  GroupCoordinator& groups() { return *groups_; }
   const BrokerConfig& config() const { return config_; }
 
   struct TopicInfo {
@@ -161,6 +165,7 @@ class Broker {
 
   BrokerConfig config_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<GroupCoordinator> groups_;  // after shards_: destroyed before them
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by mu_
   std::set<std::string> creating_;                         // guarded by mu_

@@ -171,5 +171,33 @@ TEST_F(BrokerTest, ATopicThatFailsHalfwayLeavesNothingAndCanBeCreatedLater) {
   EXPECT_EQ(Produce("half", 3, "z")->base_offset, Offset(0));
 }
 
+TEST_F(BrokerTest, CommittedOffsetsSurviveARestartAndDeletedGroupsStayDeleted) {
+  auto commit = [this](std::string group, int64_t offset) {
+    return OnShard0<Result<GroupCoordinator::CommitResult>>([this, group, offset](Shard& s) {
+      return broker_->groups().Commit(s, group, "", -1, {{{"orders", 0}, {offset, "m", 1000}}});
+    });
+  };
+  auto fetch = [this](std::string group) {
+    return OnShard0<GroupOffsets>([this, group](Shard& s) { return broker_->groups().FetchOffsets(s, group); });
+  };
+  ASSERT_TRUE(commit("wms", 17).ok());
+  ASSERT_TRUE(commit("scorecard", 3).ok());
+  Restart();
+  GroupOffsets wms = fetch("wms");
+  ASSERT_EQ(wms.size(), 1u);
+  EXPECT_EQ(wms.at({"orders", 0}).offset, 17);
+  EXPECT_EQ(wms.at({"orders", 0}).metadata, "m");
+  Result<GroupError> deleted =
+      OnShard0<Result<GroupError>>([this](Shard& s) { return broker_->groups().Delete(s, "scorecard"); });
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, GroupError::kNone);
+  Restart();
+  EXPECT_TRUE(fetch("scorecard").empty());
+  std::vector<GroupListing> groups =
+      OnShard0<std::vector<GroupListing>>([this](Shard& s) { return broker_->groups().List(s); });
+  ASSERT_EQ(groups.size(), 1u);
+  EXPECT_EQ(groups[0].group_id, "wms");
+}
+
 }  // namespace
 }  // namespace millstream::engine

@@ -330,7 +330,10 @@ std::vector<std::string> OffsetStore::Groups() const {
 }
 
 Task<Status> OffsetStore::Close() {
-  Status snapshot = co_await WriteSnapshot();
+  // Nothing committed since the last snapshot (or ever): the next start replays
+  // nothing either way.
+  Status snapshot;
+  if (bytes_since_snapshot_ > 0) snapshot = co_await WriteSnapshot();
   Status closed = co_await log_->Close();
   co_return snapshot.ok() ? closed : snapshot;
 }

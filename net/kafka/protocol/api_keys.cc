@@ -27,6 +27,7 @@ std::string_view ApiKeyName(ApiKey key) {
     case ApiKey::kDescribeConfigs: return "DescribeConfigs";
     case ApiKey::kAlterConfigs: return "AlterConfigs";
     case ApiKey::kSaslAuthenticate: return "SaslAuthenticate";
+    case ApiKey::kDeleteGroups: return "DeleteGroups";
     case ApiKey::kDescribeCluster: return "DescribeCluster";
   }
   return "Unknown";

@@ -34,6 +34,7 @@ enum class ApiKey : int16_t {
   kDescribeConfigs = 32,
   kAlterConfigs = 33,
   kSaslAuthenticate = 36,
+  kDeleteGroups = 42,
   kDescribeCluster = 60,
 };
 
@@ -67,6 +68,7 @@ constexpr int16_t FirstFlexibleVersion(ApiKey key) {
     case ApiKey::kDescribeConfigs: return 4;
     case ApiKey::kAlterConfigs: return 2;
     case ApiKey::kSaslAuthenticate: return 2;
+    case ApiKey::kDeleteGroups: return 2;
     case ApiKey::kDescribeCluster: return 0;
   }
   return kNeverFlexible;
