@@ -95,7 +95,9 @@ TEST_F(ProtocolTest, ApiVersionsAdvertisesExactlyTheHandlers) {
   EXPECT_TRUE(has(kafka::ApiKey::kProduce, 3, 8));
   EXPECT_TRUE(has(kafka::ApiKey::kFetch, 4, 11));
   EXPECT_TRUE(has(kafka::ApiKey::kInitProducerId, 0, 4));
-  EXPECT_FALSE(has(kafka::ApiKey::kFindCoordinator, 0, 2));
+  EXPECT_TRUE(has(kafka::ApiKey::kFindCoordinator, 0, 2));
+  EXPECT_TRUE(has(kafka::ApiKey::kJoinGroup, 0, 5));
+  EXPECT_TRUE(has(kafka::ApiKey::kOffsetFetch, 0, 7));
 }
 
 TEST_F(ProtocolTest, ApiVersionsAboveOursGetsTheV0LayoutWithUnsupportedVersion) {

@@ -20,7 +20,9 @@ int16_t ErrorCodeFor(const Status& status, Operation operation) {
       return Code(ErrorCode::kInvalidRequest);
     case StatusCode::kIoError:
     case StatusCode::kNoSpace:
-      // Retriable for clients: they back off and try again.
+      // Retriable for clients: they back off and try again (a commit that could
+      // not be made durable is retried against the coordinator).
+      if (operation == Operation::kGroup) return Code(ErrorCode::kCoordinatorNotAvailable);
       return Code(ErrorCode::kKafkaStorageError);
     case StatusCode::kBusy:
       if (operation == Operation::kCreateTopic) return Code(ErrorCode::kTopicAlreadyExists);
@@ -30,6 +32,23 @@ int16_t ErrorCodeFor(const Status& status, Operation operation) {
     case StatusCode::kShuttingDown:
       // The client refreshes its metadata and retries elsewhere or later.
       return Code(ErrorCode::kNotLeaderOrFollower);
+  }
+  return Code(ErrorCode::kUnknownServerError);
+}
+
+int16_t ErrorCodeFor(engine::GroupError error) {
+  using engine::GroupError;
+  switch (error) {
+    case GroupError::kNone: return Code(ErrorCode::kNone);
+    case GroupError::kUnknownMemberId: return Code(ErrorCode::kUnknownMemberId);
+    case GroupError::kIllegalGeneration: return Code(ErrorCode::kIllegalGeneration);
+    case GroupError::kRebalanceInProgress: return Code(ErrorCode::kRebalanceInProgress);
+    case GroupError::kInconsistentGroupProtocol: return Code(ErrorCode::kInconsistentGroupProtocol);
+    case GroupError::kMemberIdRequired: return Code(ErrorCode::kMemberIdRequired);
+    case GroupError::kFencedInstanceId: return Code(ErrorCode::kFencedInstanceId);
+    case GroupError::kInvalidSessionTimeout: return Code(ErrorCode::kInvalidSessionTimeout);
+    case GroupError::kNonEmptyGroup: return Code(ErrorCode::kNonEmptyGroup);
+    case GroupError::kGroupIdNotFound: return Code(ErrorCode::kGroupIdNotFound);
   }
   return Code(ErrorCode::kUnknownServerError);
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/bytes.h"
@@ -39,6 +40,7 @@ struct RequestContext {
   // effects are done. The connection finishes the turn anyway when the handler ends.
   Turns& turns;
   uint64_t turn;
+  std::string_view client_host;  // the peer's address, as DescribeGroups shows it
 };
 
 // A handler decodes its request from `body`, does the work, and returns the whole
@@ -71,6 +73,16 @@ Task<Result<std::optional<std::vector<std::byte>>>> HandleInitProducerId(Request
 Task<Result<std::optional<std::vector<std::byte>>>> HandleDescribeConfigs(RequestContext&, ConstBytes);
 Task<Result<std::optional<std::vector<std::byte>>>> HandleAlterConfigs(RequestContext&, ConstBytes);
 Task<Result<std::optional<std::vector<std::byte>>>> HandleDeleteRecords(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleFindCoordinator(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleJoinGroup(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleSyncGroup(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleHeartbeat(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleLeaveGroup(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleOffsetCommit(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleOffsetFetch(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleListGroups(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleDescribeGroups(RequestContext&, ConstBytes);
+Task<Result<std::optional<std::vector<std::byte>>>> HandleDeleteGroups(RequestContext&, ConstBytes);
 
 using HandlerResult = Result<std::optional<std::vector<std::byte>>>;
 

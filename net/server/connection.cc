@@ -33,7 +33,8 @@ Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine:
       shard_(shard),
       buffers_(std::move(buffers)),
       server_(server),
-      limits_(limits) {}
+      limits_(limits),
+      peer_host_("/" + peer_.substr(0, peer_.rfind(':'))) {}
 
 Connection::~Connection() { close(fd_); }
 
@@ -132,7 +133,7 @@ Task<kafka::HandlerResult> Connection::Execute(const std::vector<std::byte>& fra
   // Only appends must follow the arrival order; other requests free their turn at
   // once, so a long-polling fetch does not hold up the produce requests behind it.
   if (header->api_key != kafka::ApiKey::kProduce) turns_.Finish(turn, shard_.loop());
-  kafka::RequestContext context{broker_, shard_, server_, *header, turns_, turn};
+  kafka::RequestContext context{broker_, shard_, server_, *header, turns_, turn, peer_host_};
   kafka::HandlerResult result = co_await handler->handle(context, body);
   if (!result.ok()) {
     Close(std::string(kafka::ApiKeyName(header->api_key)) + " request failed: " +

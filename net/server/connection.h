@@ -69,6 +69,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<BufferRing> buffers_;  // destroyed with the last connection of the shard
   const kafka::ServerInfo& server_;
   ConnectionLimits limits_;
+  std::string peer_host_;  // "/127.0.0.1", as Kafka shows a client's host
   std::vector<std::byte> in_;                 // received bytes not yet cut into frames
   std::deque<std::shared_ptr<Slot>> slots_;  // in request order
   Turns turns_;                               // one turn per request, in arrival order
