@@ -34,6 +34,10 @@ struct ServeOptions {
   int32_t default_partitions = 1;
   size_t max_request_bytes = 100u << 20;
   int64_t retention_check_ms = 300000;
+  int32_t group_initial_rebalance_delay_ms = 3000;
+  int32_t group_min_session_timeout_ms = 6000;
+  int32_t group_max_session_timeout_ms = 1800000;
+  int64_t offsets_retention_minutes = 10080;
 };
 
 Result<std::pair<std::string, int>> SplitHostPort(const std::string& text) {
@@ -97,6 +101,14 @@ Status ApplyConfigFile(const std::string& path, const CLI::App& cmd, ServeOption
       s = set_int(options.max_request_bytes);
     } else if (name == "retention-check-ms") {
       s = set_int(options.retention_check_ms);
+    } else if (name == "group-initial-rebalance-delay-ms") {
+      s = set_int(options.group_initial_rebalance_delay_ms);
+    } else if (name == "group-min-session-timeout-ms") {
+      s = set_int(options.group_min_session_timeout_ms);
+    } else if (name == "group-max-session-timeout-ms") {
+      s = set_int(options.group_max_session_timeout_ms);
+    } else if (name == "offsets-retention-minutes") {
+      s = set_int(options.offsets_retention_minutes);
     } else if (name == "auto-create-topics") {
       std::optional<bool> v = value.value<bool>();
       if (!v) s = InvalidArgument(name + " must be true or false");
@@ -143,6 +155,10 @@ int RunServe(const ServeOptions& options) {
   config.auto_create_topics = options.auto_create_topics;
   config.default_partitions = options.default_partitions;
   config.retention_check_ms = options.retention_check_ms;
+  config.groups.limits.initial_rebalance_delay_ms = options.group_initial_rebalance_delay_ms;
+  config.groups.limits.min_session_timeout_ms = options.group_min_session_timeout_ms;
+  config.groups.limits.max_session_timeout_ms = options.group_max_session_timeout_ms;
+  config.groups.offsets_retention_ms = options.offsets_retention_minutes * 60 * 1000;
   Result<std::unique_ptr<engine::Broker>> broker = engine::Broker::Open(config);
   if (!broker.ok()) {
     spdlog::critical("cannot open data directory {}: {}", options.data_dir, broker.status().ToString());
@@ -200,6 +216,20 @@ CommandRunner RegisterServe(CLI::App& app) {
   cmd->add_option("--retention-check-ms", options->retention_check_ms,
                   "How often retention runs (log.retention.check.interval.ms)")
       ->capture_default_str()->check(CLI::Range(int64_t{10}, int64_t{86400000}));
+  cmd->add_option("--group-initial-rebalance-delay-ms", options->group_initial_rebalance_delay_ms,
+                  "How long a new group waits for more members before its first generation "
+                  "(group.initial.rebalance.delay.ms)")
+      ->capture_default_str()->check(CLI::Range(0, 300000));
+  cmd->add_option("--group-min-session-timeout-ms", options->group_min_session_timeout_ms,
+                  "Shortest session timeout a consumer may ask for (group.min.session.timeout.ms)")
+      ->capture_default_str()->check(CLI::Range(1, 86400000));
+  cmd->add_option("--group-max-session-timeout-ms", options->group_max_session_timeout_ms,
+                  "Longest session timeout a consumer may ask for (group.max.session.timeout.ms)")
+      ->capture_default_str()->check(CLI::Range(1, 86400000));
+  cmd->add_option("--offsets-retention-minutes", options->offsets_retention_minutes,
+                  "Committed offsets of a group that stays empty this long are forgotten "
+                  "(offsets.retention.minutes)")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{52560000}));
   // Every option above is also a key of one TOML file (flags given win):
   //   data-dir = "/var/lib/millstream"
   //   listen = "127.0.0.1:9092"
