@@ -660,4 +660,16 @@ Task<Result<Offset>> Broker::OffsetForTimestamp(Shard& current, const std::strin
   co_return co_await hop;
 }
 
+Task<std::vector<Broker::PartitionLag>> Broker::GroupLag(Shard& current, std::string group) {
+  GroupOffsets committed = co_await groups_->FetchOffsets(current, group);
+  std::vector<PartitionLag> out;
+  for (const auto& [tp, value] : committed) {
+    Result<PartitionState> state = co_await State(current, tp.topic, tp.partition);
+    if (!state.ok()) continue;
+    int64_t end = state->high_watermark.value();
+    out.push_back({tp.topic, tp.partition, value.offset, end, std::max<int64_t>(end - value.offset, 0)});
+  }
+  co_return out;
+}
+
 }  // namespace millstream::engine

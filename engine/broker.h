@@ -122,6 +122,19 @@ class Broker {
                                   Offset offset, size_t max_bytes, size_t min_bytes,
                                   int32_t max_wait_ms);
   Task<Result<PartitionState>> State(Shard& current, const std::string& topic, int32_t partition);
+
+  // A group's lag on every partition it has a committed offset for, sorted by
+  // topic and partition: the high watermark now minus the committed offset (0
+  // when the commit is at or past the end). A partition whose topic is gone is
+  // left out.
+  struct PartitionLag {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t committed = -1;
+    int64_t end = 0;
+    int64_t lag = 0;
+  };
+  Task<std::vector<PartitionLag>> GroupLag(Shard& current, std::string group);
   // DeleteRecords: records below `offset` (-1: the high watermark) are no longer
   // served. Returns the new log start.
   Task<Result<Offset>> DeleteRecords(Shard& current, const std::string& topic, int32_t partition,

@@ -199,5 +199,26 @@ TEST_F(BrokerTest, CommittedOffsetsSurviveARestartAndDeletedGroupsStayDeleted) {
   EXPECT_EQ(groups[0].group_id, "wms");
 }
 
+TEST_F(BrokerTest, AGroupsLagIsTheEndMinusItsCommittedOffset) {
+  ASSERT_TRUE(Create("orders", 2).ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(Produce("orders", 0, "x").ok());
+  ASSERT_TRUE(Produce("orders", 1, "y").ok());
+  ASSERT_TRUE(OnShard0<Result<GroupCoordinator::CommitResult>>([this](Shard& s) {
+                return broker_->groups().Commit(s, "wms", "", -1,
+                                                {{{"orders", 0}, {2, std::nullopt, 0}},
+                                                 {{"orders", 1}, {1, std::nullopt, 0}}});
+              }).ok());
+  std::vector<Broker::PartitionLag> lag = OnShard0<std::vector<Broker::PartitionLag>>(
+      [this](Shard& s) { return broker_->GroupLag(s, "wms"); });
+  ASSERT_EQ(lag.size(), 2u);
+  EXPECT_EQ(lag[0].partition, 0);
+  EXPECT_EQ(lag[0].end, 5);
+  EXPECT_EQ(lag[0].lag, 3);
+  EXPECT_EQ(lag[1].lag, 0);
+  ASSERT_TRUE(Produce("orders", 1, "z").ok());  // the lag follows the end at once
+  lag = OnShard0<std::vector<Broker::PartitionLag>>([this](Shard& s) { return broker_->GroupLag(s, "wms"); });
+  EXPECT_EQ(lag[1].lag, 1);
+}
+
 }  // namespace
 }  // namespace millstream::engine
