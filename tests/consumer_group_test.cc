@@ -151,6 +151,20 @@ class ConsumerGroupTest : public ::testing::Test {
     return n;
   }
 
+  testing::CommandResult Cli(std::vector<std::string> args) {
+    args.push_back("--bootstrap");
+    args.push_back(broker_.bootstrap());
+    return testing::RunCommand(testing::MillstreamBinary(), args);
+  }
+  static std::vector<std::string> LinesStartingWith(const std::string& text, const std::string& prefix) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(prefix, 0) == 0) out.push_back(line);
+    }
+    return out;
+  }
+
   // Members starting together land in one generation after this delay.
   testing::BrokerProcess broker_{{"--group-initial-rebalance-delay-ms", "1500",
                                   "--group-min-session-timeout-ms", "1000"}};
@@ -264,6 +278,64 @@ TEST_F(ConsumerGroupTest, KcatGroupsOnOneTopicProgressIndependently) {
   Produce("shipments", 3, 30, 6);
   EXPECT_EQ(consume("erp").size(), 6u);  // only what came after its commits
   EXPECT_EQ(consume("portal").size(), 6u);
+}
+
+TEST_F(ConsumerGroupTest, GroupDescribeShowsTheMemberItsPartitionsAndTheLag) {
+  CreateTopic("moves", 3);
+  Produce("moves", 3, 0, 30);
+  Member m(broker_.bootstrap(), "wms", "moves");
+  std::vector<Member*> one = {&m};
+  ASSERT_TRUE(PollUntil(one, [&] { return m.records().size() >= 30; }, 30));
+  ASSERT_EQ(m.Commit(), RD_KAFKA_RESP_ERR_NO_ERROR);
+  Produce("moves", 3, 30, 6);  // 2 more per partition: lag 2 each
+  testing::CommandResult r = Cli({"group", "describe", "wms"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<std::string> group = LinesStartingWith(r.out, "group\t");
+  ASSERT_EQ(group.size(), 1u) << r.out;
+  EXPECT_EQ(group[0].rfind("group\twms\tStable\t", 0), 0u) << group[0];
+  std::vector<std::string> members = LinesStartingWith(r.out, "member\t");
+  ASSERT_EQ(members.size(), 1u) << r.out;
+  EXPECT_NE(members[0].find("moves:0,moves:1,moves:2"), std::string::npos) << members[0];
+  std::vector<std::string> offsets = LinesStartingWith(r.out, "offset\t");
+  ASSERT_EQ(offsets.size(), 3u) << r.out;
+  for (int p = 0; p < 3; ++p) {
+    EXPECT_EQ(offsets[p].rfind("offset\tmoves\t" + std::to_string(p) + "\t10\t12\t2\t", 0), 0u) << offsets[p];
+  }
+  EXPECT_EQ(LinesStartingWith(Cli({"group", "list"}).out, "wms\tStable\t1").size(), 1u);
+}
+
+TEST_F(ConsumerGroupTest, ResetIsRefusedWithMembersAndThenRewindsToATimestamp) {
+  CreateTopic("releases", 1);
+  Produce("releases", 1, 0, 10);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  int64_t between = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Produce("releases", 1, 10, 10);
+  {
+    Member m(broker_.bootstrap(), "mes", "releases");
+    std::vector<Member*> one = {&m};
+    ASSERT_TRUE(PollUntil(one, [&] { return m.records().size() >= 20; }, 30));
+    ASSERT_EQ(m.Commit(), RD_KAFKA_RESP_ERR_NO_ERROR);
+    testing::CommandResult refused = Cli({"group", "reset", "mes", "--to", "earliest"});
+    EXPECT_EQ(refused.exit_code, 1) << refused.out;
+    EXPECT_NE(refused.out.find("has 1 active members"), std::string::npos) << refused.out;
+    testing::CommandResult busy = Cli({"group", "delete", "mes"});
+    EXPECT_EQ(busy.exit_code, 1) << busy.out;
+  }
+  testing::CommandResult reset = Cli({"group", "reset", "mes", "--to", "@" + std::to_string(between)});
+  ASSERT_EQ(reset.exit_code, 0) << reset.out;
+  EXPECT_EQ(LinesStartingWith(reset.out, "offset\treleases\t0\t10").size(), 1u) << reset.out;
+  Member again(broker_.bootstrap(), "mes", "releases");
+  std::vector<Member*> one = {&again};
+  ASSERT_TRUE(PollUntil(one, [&] { return again.records().size() >= 10; }, 30));
+  for (int i = 0; i < 10; ++i) again.Poll(20);
+  ASSERT_EQ(again.records().size(), 10u);
+  EXPECT_EQ(again.records().front().value, "v10");  // from the first record after the time
+  again.Close();
+  testing::CommandResult deleted = Cli({"group", "delete", "mes"});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.out;
+  EXPECT_EQ(Cli({"group", "describe", "mes"}).exit_code, 1);
 }
 
 }  // namespace

@@ -17,6 +17,8 @@ CommandRunner RegisterDump(CLI::App& app);
 CommandRunner RegisterTopic(CLI::App& app);
 CommandRunner RegisterProduce(CLI::App& app);
 CommandRunner RegisterConsume(CLI::App& app);
+// Consumer groups: list, describe (with lag), reset, delete.
+CommandRunner RegisterGroup(CLI::App& app);
 // Load generators over librdkafka (bench/README.md).
 CommandRunner RegisterBench(CLI::App& app);
 

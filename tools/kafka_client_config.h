@@ -37,6 +37,9 @@ struct RdKafkaDeleter {
   void operator()(rd_kafka_ConfigResource_t* p) const { rd_kafka_ConfigResource_destroy(p); }
   void operator()(const rd_kafka_metadata_t* p) const { rd_kafka_metadata_destroy(p); }
   void operator()(rd_kafka_error_t* p) const { rd_kafka_error_destroy(p); }
+  void operator()(rd_kafka_ListConsumerGroupOffsets_t* p) const { rd_kafka_ListConsumerGroupOffsets_destroy(p); }
+  void operator()(rd_kafka_AlterConsumerGroupOffsets_t* p) const { rd_kafka_AlterConsumerGroupOffsets_destroy(p); }
+  void operator()(rd_kafka_DeleteGroup_t* p) const { rd_kafka_DeleteGroup_destroy(p); }
 };
 template <typename T>
 using RdPtr = std::unique_ptr<T, RdKafkaDeleter>;

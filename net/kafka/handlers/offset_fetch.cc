@@ -9,7 +9,18 @@
 namespace millstream::net::kafka {
 
 Task<HandlerResult> HandleOffsetFetch(RequestContext& context, ConstBytes body) {
-  Result<OffsetFetchRequest> request = DecodeRequestBody<OffsetFetchApi>(context.header.api_version, body);
+  int16_t version = context.header.api_version;
+  Result<OffsetFetchRequest> request = DecodeRequestBody<OffsetFetchApi>(version, body);
+  // librdkafka 2.0.2 asks for every topic (flexible versions) with a 4-byte
+  // placeholder where the 1-byte null array belongs, so 3 zero bytes trail the
+  // request (its admin ListConsumerGroupOffsets does this). The Java broker
+  // ignores trailing bytes; this exact case is accepted, nothing else is.
+  if (!request.ok() && version >= 6 && body.size() > 3) {
+    ConstBytes tail = body.last(3);
+    bool zeros = tail[0] == std::byte{0} && tail[1] == std::byte{0} && tail[2] == std::byte{0};
+    Result<OffsetFetchRequest> trimmed = DecodeRequestBody<OffsetFetchApi>(version, body.first(body.size() - 3));
+    if (zeros && trimmed.ok() && !trimmed->topics) request = std::move(trimmed);
+  }
   if (!request.ok()) co_return request.status();
   engine::GroupOffsets committed = co_await context.broker.groups().FetchOffsets(context.shard, request->group_id);
   OffsetFetchResponse response;
