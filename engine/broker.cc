@@ -128,7 +128,9 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
     std::vector<Shard*> shards;
     for (auto& shard : broker->shards_) shards.push_back(shard.get());
     Result<std::unique_ptr<GroupCoordinator>> groups =
-        GroupCoordinator::Open(std::move(shards), broker->config_.data_dir, broker->config_.groups);
+        GroupCoordinator::Open(std::move(shards), broker->config_.data_dir, broker->config_.groups,
+                               broker->config_.group_clock != nullptr ? *broker->config_.group_clock
+                                                                      : SystemClock::Instance());
     if (groups.ok()) {
       broker->groups_ = std::move(*groups);
     } else {

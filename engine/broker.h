@@ -39,6 +39,9 @@ struct BrokerConfig {
   TopicConfig topic_defaults;
   size_t write_buffer_bytes = 1u << 20;  // per partition, twice (two buffers)
   GroupConfig groups;                    // consumer groups and their committed offsets
+  // The clock of group sessions and offset expiry (borrowed; null: the system's).
+  // Tests pass a ManualClock.
+  const Clock* group_clock = nullptr;
 };
 
 // What a client learns about a partition.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <thread>
 
 #include "storage/batch_builder.h"
 #include "storage/io/testing/test_backends.h"
@@ -49,7 +50,11 @@ class BrokerTest : public ::testing::Test {
     }
   }
   void Open() {
-    auto broker = Broker::Open({.data_dir = tmp_.path(), .shards = 2});
+    BrokerConfig config{.data_dir = tmp_.path(), .shards = 2};
+    config.groups.offsets_retention_ms = 60'000;
+    config.groups.expiry_check_ms = 50;
+    config.group_clock = &clock_;
+    auto broker = Broker::Open(config);
     ASSERT_TRUE(broker.ok()) << broker.status().ToString();
     broker_ = std::move(*broker);
   }
@@ -88,6 +93,7 @@ class BrokerTest : public ::testing::Test {
   }
 
   storage::io::testing::TempDir tmp_;
+  ManualClock clock_;
   std::unique_ptr<Broker> broker_;
 };
 
@@ -218,6 +224,28 @@ TEST_F(BrokerTest, AGroupsLagIsTheEndMinusItsCommittedOffset) {
   ASSERT_TRUE(Produce("orders", 1, "z").ok());  // the lag follows the end at once
   lag = OnShard0<std::vector<Broker::PartitionLag>>([this](Shard& s) { return broker_->GroupLag(s, "wms"); });
   EXPECT_EQ(lag[1].lag, 1);
+}
+
+TEST_F(BrokerTest, OffsetsOfAGroupLeftEmptyExpireAfterTheRetention) {
+  auto commit = [this](std::string group) {
+    return OnShard0<Result<GroupCoordinator::CommitResult>>([this, group](Shard& s) {
+      return broker_->groups().Commit(s, group, "", -1, {{{"orders", 0}, {5, std::nullopt, 0}}});
+    });
+  };
+  auto has_offsets = [this](std::string group) {
+    return !OnShard0<GroupOffsets>([this, group](Shard& s) { return broker_->groups().FetchOffsets(s, group); })
+                .empty();
+  };
+  ASSERT_TRUE(commit("stale").ok());
+  clock_.Advance(30'000);
+  ASSERT_TRUE(commit("fresh").ok());
+  clock_.Advance(31'000);  // "stale" is past the 60 s retention, "fresh" is not
+  // Expiry runs every 50 ms of real time; give it a few rounds.
+  for (int i = 0; i < 100 && has_offsets("stale"); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(has_offsets("stale"));
+  EXPECT_TRUE(has_offsets("fresh"));
+  Restart();
+  EXPECT_FALSE(has_offsets("stale"));
 }
 
 }  // namespace

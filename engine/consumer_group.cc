@@ -231,6 +231,7 @@ void ConsumerGroup::MaybeCompleteJoin(bool force) {
   ++generation_;
   if (members_.empty()) {
     state_ = GroupState::kEmpty;
+    empty_since_ms_ = NowMs();
     protocol_name_.clear();
     leader_.clear();
     return;
@@ -312,6 +313,7 @@ void ConsumerGroup::RemoveMember(const std::string& member_id, GroupError answer
 void ConsumerGroup::MembersLeft() {
   if (members_.empty() && state_ != GroupState::kPreparingRebalance) {
     state_ = GroupState::kEmpty;
+    empty_since_ms_ = NowMs();
     ++generation_;
     protocol_name_.clear();
     return;

@@ -120,6 +120,8 @@ class ConsumerGroup {
   GroupState state() const { return state_; }
   int32_t generation() const { return generation_; }
   bool empty() const { return members_.empty(); }
+  // When the last member left (0 for a group that never had one).
+  int64_t empty_since_ms() const { return empty_since_ms_; }
 
   // JoinGroup: returns when the join phase ends (or at once with an error or
   // MEMBER_ID_REQUIRED).
@@ -184,6 +186,7 @@ class ConsumerGroup {
   std::map<std::string, int64_t> pending_member_ids_;        // MEMBER_ID_REQUIRED ids -> expiry
   int64_t join_deadline_ms_ = 0;        // when the current join phase ends regardless
   int64_t earliest_completion_ms_ = 0;  // not before this (initial rebalance delay)
+  int64_t empty_since_ms_ = 0;
   uint64_t next_member_ = 0;
 };
 

@@ -12,7 +12,6 @@ namespace millstream::engine {
 namespace {
 
 constexpr int64_t kTickMs = 250;
-constexpr int64_t kExpiryEveryTicks = 240;  // once a minute
 
 // Runs `work` on `shard` from a thread that is not a shard, and waits for it.
 template <typename T>
@@ -35,18 +34,19 @@ struct GroupCoordinator::Partition {
   size_t shard = 0;
   std::unique_ptr<OffsetStore> store;
   std::map<std::string, std::unique_ptr<ConsumerGroup>> groups;
-  // Groups with offsets and no members: since when they are empty (offset expiry).
-  std::map<std::string, int64_t> empty_since_ms;
 };
 
-GroupCoordinator::GroupCoordinator(std::vector<Shard*> shards, std::string data_dir, GroupConfig config)
-    : shards_(std::move(shards)), data_dir_(std::move(data_dir)), config_(config) {}
+GroupCoordinator::GroupCoordinator(std::vector<Shard*> shards, std::string data_dir, GroupConfig config,
+                                   const Clock& clock)
+    : shards_(std::move(shards)), data_dir_(std::move(data_dir)), config_(config), clock_(clock) {}
 
 GroupCoordinator::~GroupCoordinator() { Close().IgnoreError(); }
 
 Result<std::unique_ptr<GroupCoordinator>> GroupCoordinator::Open(std::vector<Shard*> shards,
-                                                                 std::string data_dir, GroupConfig config) {
-  std::unique_ptr<GroupCoordinator> coordinator(new GroupCoordinator(std::move(shards), data_dir, config));
+                                                                 std::string data_dir, GroupConfig config,
+                                                                 const Clock& clock) {
+  std::unique_ptr<GroupCoordinator> coordinator(
+      new GroupCoordinator(std::move(shards), data_dir, config, clock));
   for (int k = 0; k < kOffsetPartitions; ++k) {
     auto partition = std::make_unique<Partition>();
     partition->index = k;
@@ -55,8 +55,8 @@ Result<std::unique_ptr<GroupCoordinator>> GroupCoordinator::Open(std::vector<Sha
     std::string dir = storage::io::JoinPath(storage::io::JoinPath(data_dir, "groups"), std::to_string(k));
     uint64_t snapshot_bytes = config.snapshot_bytes;
     Result<std::unique_ptr<OffsetStore>> store = RunBlocking<Result<std::unique_ptr<OffsetStore>>>(
-        shard, [&shard, dir, snapshot_bytes]() {
-          return OffsetStore::Open(shard.fs(), shard.loop(), SystemClock::Instance(), dir,
+        shard, [&shard, &clock, dir, snapshot_bytes]() {
+          return OffsetStore::Open(shard.fs(), shard.loop(), clock, dir,
                                    {.segment_bytes = 64ull << 20}, snapshot_bytes);
         });
     if (!store.ok()) {
@@ -89,7 +89,7 @@ ConsumerGroup& GroupCoordinator::GroupIn(Partition& partition, const std::string
   auto& slot = partition.groups[group];
   if (!slot) {
     Shard& shard = ShardOf(partition);
-    slot = std::make_unique<ConsumerGroup>(group, shard.loop(), SystemClock::Instance(), config_.limits);
+    slot = std::make_unique<ConsumerGroup>(group, shard.loop(), clock_, config_.limits);
   }
   return *slot;
 }
@@ -184,7 +184,9 @@ Task<Result<GroupCoordinator::CommitResult>> GroupCoordinator::CommitThere(
   CommitResult result{.error = error};
   if (error != GroupError::kNone) co_return result;
   std::vector<std::pair<TopicPartition, CommittedOffset>> accepted;
+  int64_t now = clock_.Now().value();  // the broker's time, as Kafka stamps commits
   for (auto& entry : offsets) {
+    entry.second.commit_time_ms = now;
     bool too_large = entry.second.metadata && entry.second.metadata->size() > config_.max_metadata_bytes;
     result.outcomes.push_back(too_large ? CommitOutcome::kMetadataTooLarge : CommitOutcome::kCommitted);
     if (!too_large) accepted.push_back(std::move(entry));
@@ -269,7 +271,6 @@ Task<Result<GroupError>> GroupCoordinator::DeleteThere(Partition& partition, std
   if (it != partition.groups.end() && !it->second->empty()) co_return GroupError::kNonEmptyGroup;
   if (it == partition.groups.end() && !has_offsets) co_return GroupError::kGroupIdNotFound;
   if (it != partition.groups.end()) partition.groups.erase(it);
-  partition.empty_since_ms.erase(group);
   Status forgotten = co_await partition.store->Forget(group);
   if (!forgotten.ok()) co_return forgotten;
   spdlog::info("deleted group {}", group);
@@ -287,7 +288,8 @@ Task<Result<GroupError>> GroupCoordinator::Delete(Shard& current, std::string gr
 
 Task<void> GroupCoordinator::TickLoop(GroupCoordinator* self, size_t shard_index) {
   Shard& shard = *self->shards_[shard_index];
-  for (uint64_t tick = 1; !self->closing_; ++tick) {
+  int64_t next_expiry = SystemClock::Instance().MonotonicNanos();
+  while (!self->closing_) {
     co_await self->tick_wakers_[shard_index]->WaitFor(shard.loop(), kTickMs);
     if (self->closing_) break;
     for (auto& p : self->partitions_) {
@@ -299,27 +301,31 @@ Task<void> GroupCoordinator::TickLoop(GroupCoordinator* self, size_t shard_index
                     p->store->Find(it->first) == nullptr;
         it = gone ? p->groups.erase(it) : std::next(it);
       }
-      if (tick % kExpiryEveryTicks == 0) co_await self->ExpireOffsets(*p);
+    }
+    // Expiry by the wall of real time between checks, whatever clock dates commits.
+    if (SystemClock::Instance().MonotonicNanos() < next_expiry) continue;
+    next_expiry = SystemClock::Instance().MonotonicNanos() + self->config_.expiry_check_ms * 1'000'000;
+    for (auto& p : self->partitions_) {
+      if (p->shard == shard_index) co_await self->ExpireOffsets(*p);
     }
   }
 }
 
 Task<void> GroupCoordinator::ExpireOffsets(Partition& partition) {
-  int64_t now = SystemClock::Instance().Now().value();
+  int64_t now = clock_.Now().value();
   for (const std::string& group : partition.store->Groups()) {
     auto it = partition.groups.find(group);
-    if (it != partition.groups.end() && !it->second->empty()) {
-      partition.empty_since_ms.erase(group);
-      continue;
-    }
-    int64_t since = partition.empty_since_ms.emplace(group, now).first->second;
+    if (it != partition.groups.end() && !it->second->empty()) continue;
+    // As in Kafka (KIP-211): the retention runs from when the group became empty,
+    // or from the last commit for a group that had no members (manual assignment).
+    int64_t since = it != partition.groups.end() ? it->second->empty_since_ms() : 0;
     for (const auto& [tp, value] : *partition.store->Find(group)) since = std::max(since, value.commit_time_ms);
     if (now - since < config_.offsets_retention_ms) continue;
     spdlog::info("group {} has been empty for offsets.retention.minutes: its committed offsets expire", group);
     Status forgotten = co_await partition.store->Forget(group);
     if (!forgotten.ok()) spdlog::warn("expiring the offsets of group {} failed: {}", group, forgotten.ToString());
-    partition.empty_since_ms.erase(group);
-    if (it != partition.groups.end()) partition.groups.erase(it);
+    it = partition.groups.find(group);  // the group may have changed during the write
+    if (it != partition.groups.end() && it->second->empty()) partition.groups.erase(it);
   }
 }
 

@@ -34,6 +34,7 @@ struct GroupConfig {
   int64_t offsets_retention_ms = 7ll * 24 * 3600 * 1000;  // offsets.retention.minutes = 10080
   size_t max_metadata_bytes = 4096;                        // offset.metadata.max.bytes
   uint64_t snapshot_bytes = 16ull << 20;                    // offsets log between snapshots
+  int64_t expiry_check_ms = 60000;                          // how often offset expiry runs
 };
 
 // One partition's commit outcome (OffsetCommit answers per partition).
@@ -49,8 +50,11 @@ class GroupCoordinator {
  public:
   static constexpr int kOffsetPartitions = 8;
 
+  // `clock` (borrowed; it must outlive the coordinator) dates commits, sessions
+  // and expiry; tests pass a ManualClock.
   static Result<std::unique_ptr<GroupCoordinator>> Open(std::vector<Shard*> shards,
-                                                        std::string data_dir, GroupConfig config);
+                                                        std::string data_dir, GroupConfig config,
+                                                        const Clock& clock = SystemClock::Instance());
   ~GroupCoordinator();
   GroupCoordinator(const GroupCoordinator&) = delete;
   GroupCoordinator& operator=(const GroupCoordinator&) = delete;
@@ -89,7 +93,7 @@ class GroupCoordinator {
  private:
   struct Partition;  // one offsets partition: its store and groups, on one shard
 
-  GroupCoordinator(std::vector<Shard*> shards, std::string data_dir, GroupConfig config);
+  GroupCoordinator(std::vector<Shard*> shards, std::string data_dir, GroupConfig config, const Clock& clock);
   Partition& PartitionOf(const std::string& group);
   Shard& ShardOf(const Partition& partition);
   ConsumerGroup& GroupIn(Partition& partition, const std::string& group);
@@ -114,6 +118,7 @@ class GroupCoordinator {
   std::vector<Shard*> shards_;
   const std::string data_dir_;
   const GroupConfig config_;
+  const Clock& clock_;
   std::vector<std::unique_ptr<Partition>> partitions_;
   std::vector<std::unique_ptr<TimedWaitList>> tick_wakers_;  // one per shard
   std::atomic<bool> closing_{false};

@@ -338,5 +338,18 @@ TEST_F(ConsumerGroupTest, ResetIsRefusedWithMembersAndThenRewindsToATimestamp) {
   EXPECT_EQ(Cli({"group", "describe", "mes"}).exit_code, 1);
 }
 
+// Not a speed test: the benchmark's steps all complete and report their fields.
+TEST_F(ConsumerGroupTest, BenchGroupMeasuresRebalancesAndDurableCommits) {
+  testing::CommandResult r = Cli({"bench", "group", "--partitions", "4", "--members", "2", "--duration", "0.5",
+                                  "--json", "-"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::vector<std::string> json = LinesStartingWith(r.out, "{");
+  ASSERT_EQ(json.size(), 1u) << r.out;
+  for (const char* field : {"\"join_to_all_consumed_ms\"", "\"leave_to_all_consumed_ms\"", "\"commits_per_s\""}) {
+    EXPECT_NE(json[0].find(field), std::string::npos) << json[0];
+  }
+  EXPECT_EQ(json[0].find("\"commits\":0,"), std::string::npos) << json[0];
+}
+
 }  // namespace
 }  // namespace millstream

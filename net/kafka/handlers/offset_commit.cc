@@ -3,7 +3,6 @@
 // the answer (engine/offset_store.h). Partitions of unknown topics get
 // UNKNOWN_TOPIC_OR_PARTITION and are not stored; metadata over
 // offset.metadata.max.bytes gets OFFSET_METADATA_TOO_LARGE.
-#include "base/clock.h"
 #include "net/kafka/errors.h"
 #include "net/kafka/handler.h"
 #include "net/kafka/protocol/offset_commit.h"
@@ -18,7 +17,6 @@ Task<HandlerResult> HandleOffsetCommit(RequestContext& context, ConstBytes body)
   // Where each accepted entry's outcome goes in the response.
   std::vector<std::pair<size_t, size_t>> slots;
   std::vector<std::pair<engine::TopicPartition, engine::CommittedOffset>> offsets;
-  int64_t now = SystemClock::Instance().Now().value();
   for (const auto& topic : request->topics) {
     OffsetCommitResponse::Topic out{topic.name, {}};
     std::optional<engine::Broker::TopicInfo> info = context.broker.FindTopic(topic.name);
@@ -30,7 +28,7 @@ Task<HandlerResult> HandleOffsetCommit(RequestContext& context, ConstBytes body)
       }
       slots.emplace_back(response.topics.size(), out.partitions.size());
       out.partitions.push_back({p.partition_index, Code(ErrorCode::kNone)});
-      offsets.push_back({{topic.name, index}, {p.committed_offset.value(), p.committed_metadata, now}});
+      offsets.push_back({{topic.name, index}, {p.committed_offset.value(), p.committed_metadata, 0}});
     }
     response.topics.push_back(std::move(out));
   }
