@@ -248,5 +248,24 @@ TEST_F(BrokerTest, OffsetsOfAGroupLeftEmptyExpireAfterTheRetention) {
   EXPECT_FALSE(has_offsets("stale"));
 }
 
+TEST_F(BrokerTest, AfterARestartOffsetsDoNotExpireBeforeTheirConsumersCouldRejoin) {
+  ASSERT_TRUE(OnShard0<Result<GroupCoordinator::CommitResult>>([this](Shard& s) {
+                return broker_->groups().Commit(s, "idle-wms", "", -1, {{{"orders", 0}, {5, std::nullopt, 0}}});
+              }).ok());
+  ASSERT_TRUE(broker_->Shutdown().ok());
+  broker_.reset();
+  clock_.Advance(120'000);  // the broker was down for twice the retention
+  Open();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // several expiry rounds
+  auto has_offsets = [this] {
+    return !OnShard0<GroupOffsets>([this](Shard& s) { return broker_->groups().FetchOffsets(s, "idle-wms"); })
+                .empty();
+  };
+  EXPECT_TRUE(has_offsets());  // counted from the start, not from the last commit
+  clock_.Advance(61'000);
+  for (int i = 0; i < 100 && has_offsets(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(has_offsets());
+}
+
 }  // namespace
 }  // namespace millstream::engine

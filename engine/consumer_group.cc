@@ -120,6 +120,10 @@ Task<JoinResult> ConsumerGroup::Join(JoinRequest request) {
   Member* member = nullptr;
   if (request.group_instance_id) {
     auto known = static_members_.find(*request.group_instance_id);
+    if (known != static_members_.end() && members_.count(known->second) == 0) {
+      static_members_.erase(known);  // a mapping that outlived its member: forget it
+      known = static_members_.end();
+    }
     if (known != static_members_.end() && !request.member_id.empty() &&
         request.member_id != known->second) {
       refused.error = GroupError::kFencedInstanceId;
@@ -139,6 +143,25 @@ Task<JoinResult> ConsumerGroup::Join(JoinRequest request) {
       known->second = moved->id;
       member = moved.get();
       members_[moved->id] = std::move(moved);
+      // KIP-345: back in a stable group and still speaking its protocol, it keeps
+      // its assignment and the generation goes on; nobody else rebalances. (Its
+      // subscription bytes may differ: a restarted client owns nothing yet.)
+      bool speaks = std::any_of(request.protocols.begin(), request.protocols.end(),
+                                [this](const auto& p) { return p.first == protocol_name_; });
+      if (state_ == GroupState::kStable && member->protocol_type == request.protocol_type && speaks) {
+        member->client_id = request.client_id;
+        member->client_host = request.client_host;
+        member->session_timeout_ms = request.session_timeout_ms;
+        member->rebalance_timeout_ms = request.rebalance_timeout_ms;
+        member->protocols = std::move(request.protocols);
+        member->last_seen_ms = NowMs();
+        JoinResult result{.generation = generation_,
+                          .protocol_name = protocol_name_,
+                          .leader = leader_,
+                          .member_id = member->id};
+        if (member->id == leader_) result.members = JoinedMembers();
+        co_return result;
+      }
     }
   }
   if (member == nullptr && !request.member_id.empty()) {
@@ -162,6 +185,9 @@ Task<JoinResult> ConsumerGroup::Join(JoinRequest request) {
     fresh->id = id;
     member = fresh.get();
     members_[id] = std::move(fresh);
+  }
+  if (member->instance_id && member->instance_id != request.group_instance_id) {
+    static_members_.erase(*member->instance_id);  // it rejoined under another instance id
   }
   member->instance_id = request.group_instance_id;
   if (member->instance_id) static_members_[*member->instance_id] = member->id;
@@ -252,10 +278,7 @@ void ConsumerGroup::MaybeCompleteJoin(bool force) {
   protocol_name_ = *protocol;
   if (FindMember(leader_) == nullptr) leader_ = members_.begin()->first;
   state_ = GroupState::kCompletingRebalance;
-  std::vector<JoinedMember> everyone;
-  for (const auto& [id, member] : members_) {
-    everyone.push_back({id, member->instance_id, *member->MetadataFor(protocol_name_)});
-  }
+  std::vector<JoinedMember> everyone = JoinedMembers();
   int64_t now = NowMs();
   for (auto& [id, member] : members_) {
     JoinResult result{.generation = generation_,
@@ -270,6 +293,14 @@ void ConsumerGroup::MaybeCompleteJoin(bool force) {
   }
   spdlog::info("group {}: generation {} with {} members, protocol {}, leader {}", id_, generation_,
                members_.size(), protocol_name_, leader_);
+}
+
+std::vector<JoinedMember> ConsumerGroup::JoinedMembers() const {
+  std::vector<JoinedMember> everyone;
+  for (const auto& [id, member] : members_) {
+    everyone.push_back({id, member->instance_id, *member->MetadataFor(protocol_name_)});
+  }
+  return everyone;
 }
 
 std::optional<std::string> ConsumerGroup::ChooseProtocol() const {
@@ -412,8 +443,11 @@ void ConsumerGroup::Tick() {
   std::erase_if(pending_member_ids_, [now](const auto& p) { return p.second <= now; });
   std::vector<std::string> expired;
   for (const auto& [id, member] : members_) {
-    // A member parked in JoinGroup is waiting for the others, not silent.
-    if (!member->join && now - member->last_seen_ms > member->session_timeout_ms) expired.push_back(id);
+    // A member parked in JoinGroup or SyncGroup is waiting for the others, not
+    // silent (Kafka keeps such members alive too).
+    if (!member->join && !member->sync && now - member->last_seen_ms > member->session_timeout_ms) {
+      expired.push_back(id);
+    }
   }
   for (const std::string& id : expired) {
     spdlog::info("group {}: member {} sent no heartbeat within its session timeout and is removed", id_, id);

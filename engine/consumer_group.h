@@ -15,7 +15,8 @@
 // (ILLEGAL_GENERATION). A member whose heartbeats stop for its session timeout is
 // removed. Static members (group.instance.id): a join with a known instance id
 // takes that member's place under a new member id and fences the old id
-// (FENCED_INSTANCE_ID), then the group rebalances.
+// (FENCED_INSTANCE_ID); in a stable group, with the same subscription, it keeps
+// its assignment without a rebalance (KIP-345), otherwise the group rebalances.
 //
 // Join and Sync park the caller until the phase ends; Tick() (called by the
 // coordinator's timer) expires sessions and ends join phases that timed out.
@@ -120,6 +121,10 @@ class ConsumerGroup {
   GroupState state() const { return state_; }
   int32_t generation() const { return generation_; }
   bool empty() const { return members_.empty(); }
+  // Nothing to keep: no members, no member ids handed out and awaited, Empty.
+  bool idle() const {
+    return members_.empty() && pending_member_ids_.empty() && state_ == GroupState::kEmpty;
+  }
   // When the last member left (0 for a group that never had one).
   int64_t empty_since_ms() const { return empty_since_ms_; }
 
@@ -170,6 +175,8 @@ class ConsumerGroup {
   void MaybeCompleteJoin(bool force);
   void RemoveMember(const std::string& member_id, GroupError answer);
   std::optional<std::string> ChooseProtocol() const;
+  // Every member with its subscription for the chosen protocol (the leader's list).
+  std::vector<JoinedMember> JoinedMembers() const;
   int64_t NowMs() const { return clock_.Now().value(); }
 
   const std::string id_;

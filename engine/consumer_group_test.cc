@@ -234,6 +234,75 @@ TEST_F(ConsumerGroupTest, AStaticMemberRestartingTakesItsPlaceAndFencesItsOldId)
             GroupError::kFencedInstanceId);
 }
 
+TEST_F(ConsumerGroupTest, AStaticMemberBackInAStableGroupKeepsItsAssignmentWithoutARebalance) {
+  std::string other = NewMemberId();
+  JoinRequest r = Request("");
+  r.group_instance_id = "mes-line-2";
+  Call<JoinResult> first = StartJoin(r);
+  Call<JoinResult> second = StartJoin(Request(other));
+  Advance(300);
+  JoinResult joined = first.result();
+  std::string leader = joined.leader;
+  second.result();
+  std::vector<std::pair<std::string, std::vector<std::byte>>> plan = {
+      {joined.member_id, Bytes("a")}, {other, Bytes("b")}};
+  std::string follower = leader == other ? joined.member_id : other;
+  Call<SyncResult> follower_sync = StartSync(follower, 1);
+  Call<SyncResult> leader_sync = StartSync(leader, 1, plan);
+  ASSERT_EQ(group_->state(), GroupState::kStable);
+  Call<JoinResult> back = StartJoin(r);  // restarted: same instance, same subscription
+  ASSERT_TRUE(back.done());
+  JoinResult again = back.result();
+  EXPECT_EQ(again.error, GroupError::kNone);
+  EXPECT_EQ(again.generation, 1);
+  EXPECT_EQ(group_->state(), GroupState::kStable);
+  EXPECT_EQ(group_->Heartbeat(other, 1, std::nullopt), GroupError::kNone);  // no rebalance for it
+  Call<SyncResult> sync = StartSync(again.member_id, 1);
+  ASSERT_TRUE(sync.done());
+  EXPECT_EQ(sync.result().assignment, Bytes("a"));
+}
+
+TEST_F(ConsumerGroupTest, AMemberThatDroppedItsInstanceIdLeavesNoStaleMapping) {
+  JoinRequest r = Request("");
+  r.group_instance_id = "wms-line-9";
+  Call<JoinResult> first = StartJoin(r);
+  Advance(300);
+  std::string id = first.result().member_id;
+  Call<JoinResult> plain = StartJoin(Request(id));  // the same member, now without an instance id
+  ASSERT_TRUE(plain.done());
+  EXPECT_EQ(group_->Leave(id, std::nullopt), GroupError::kNone);
+  Call<JoinResult> again = StartJoin(r);  // the old instance id maps to nobody now
+  Advance(300);
+  ASSERT_TRUE(again.done());
+  EXPECT_EQ(again.result().error, GroupError::kNone);
+}
+
+TEST_F(ConsumerGroupTest, AnIssuedMemberIdKeepsTheGroupFromBeingIdle) {
+  EXPECT_TRUE(group_->idle());
+  NewMemberId();
+  EXPECT_FALSE(group_->idle());  // the coordinator must not drop it before the second join
+}
+
+TEST_F(ConsumerGroupTest, MembersWaitingInSyncGroupAreNotExpired) {
+  std::string a = NewMemberId();
+  std::string b = NewMemberId();
+  Call<JoinResult> ja = StartJoin(Request(a));
+  Call<JoinResult> jb = StartJoin(Request(b));
+  Advance(300);
+  std::string leader = ja.result().leader;
+  jb.result();
+  std::string follower = leader == a ? b : a;
+  Call<SyncResult> waiting = StartSync(follower, 1);
+  for (int i = 0; i < 15; ++i) {
+    Advance(1000);  // past the 10 s session timeout, the leader heartbeating
+    group_->Heartbeat(leader, 1, std::nullopt);
+  }
+  EXPECT_FALSE(waiting.done());
+  Call<SyncResult> leader_sync = StartSync(leader, 1, {{follower, Bytes("f")}, {leader, Bytes("l")}});
+  ASSERT_TRUE(waiting.done());
+  EXPECT_EQ(waiting.result().assignment, Bytes("f"));
+}
+
 TEST_F(ConsumerGroupTest, AJoinWithoutACommonProtocolIsRefused) {
   FormGroup(1);
   Call<JoinResult> other = StartJoin(Request(NewMemberId(), {"roundrobin"}));

@@ -32,8 +32,9 @@ T RunBlocking(Shard& shard, std::function<Task<T>()> work) {
 struct GroupCoordinator::Partition {
   int index = 0;
   size_t shard = 0;
-  std::unique_ptr<OffsetStore> store;
+  std::unique_ptr<OffsetStore> store;  // closed by Close(), destroyed with the coordinator
   std::map<std::string, std::unique_ptr<ConsumerGroup>> groups;
+  int64_t opened_at_ms = 0;
 };
 
 GroupCoordinator::GroupCoordinator(std::vector<Shard*> shards, std::string data_dir, GroupConfig config,
@@ -57,13 +58,14 @@ Result<std::unique_ptr<GroupCoordinator>> GroupCoordinator::Open(std::vector<Sha
     Result<std::unique_ptr<OffsetStore>> store = RunBlocking<Result<std::unique_ptr<OffsetStore>>>(
         shard, [&shard, &clock, dir, snapshot_bytes]() {
           return OffsetStore::Open(shard.fs(), shard.loop(), clock, dir,
-                                   {.segment_bytes = 64ull << 20}, snapshot_bytes);
+                                   {.segment_bytes = 64ull << 20, .write_buffer_bytes = 1 << 20}, snapshot_bytes);
         });
     if (!store.ok()) {
       coordinator->Close().IgnoreError();
       return store.status();
     }
     partition->store = std::move(*store);
+    partition->opened_at_ms = clock.Now().value();
     coordinator->partitions_.push_back(std::move(partition));
   }
   for (size_t i = 0; i < coordinator->shards_.size(); ++i) {
@@ -178,8 +180,10 @@ Task<Result<GroupCoordinator::CommitResult>> GroupCoordinator::CommitThere(
   GroupError error = GroupError::kNone;
   if (it != partition.groups.end()) {
     error = it->second->CheckCommit(member_id, generation);
-  } else if (generation >= 0 || !member_id.empty()) {
-    error = GroupError::kUnknownMemberId;  // a member of a group that does not exist
+  } else if (generation >= 0) {
+    error = GroupError::kIllegalGeneration;  // as Kafka: the member keeps its id and rejoins
+  } else if (!member_id.empty()) {
+    error = GroupError::kUnknownMemberId;
   }
   CommitResult result{.error = error};
   if (error != GroupError::kNone) co_return result;
@@ -268,7 +272,7 @@ Task<Result<GroupDescription>> GroupCoordinator::Describe(Shard& current, std::s
 Task<Result<GroupError>> GroupCoordinator::DeleteThere(Partition& partition, std::string group) {
   auto it = partition.groups.find(group);
   bool has_offsets = partition.store->Find(group) != nullptr;
-  if (it != partition.groups.end() && !it->second->empty()) co_return GroupError::kNonEmptyGroup;
+  if (it != partition.groups.end() && !it->second->idle()) co_return GroupError::kNonEmptyGroup;
   if (it == partition.groups.end() && !has_offsets) co_return GroupError::kGroupIdNotFound;
   if (it != partition.groups.end()) partition.groups.erase(it);
   Status forgotten = co_await partition.store->Forget(group);
@@ -297,8 +301,7 @@ Task<void> GroupCoordinator::TickLoop(GroupCoordinator* self, size_t shard_index
       for (auto it = p->groups.begin(); it != p->groups.end();) {
         it->second->Tick();
         // A group with neither members nor offsets holds nothing worth keeping.
-        bool gone = it->second->empty() && it->second->state() == GroupState::kEmpty &&
-                    p->store->Find(it->first) == nullptr;
+        bool gone = it->second->idle() && p->store->Find(it->first) == nullptr;
         it = gone ? p->groups.erase(it) : std::next(it);
       }
     }
@@ -306,6 +309,7 @@ Task<void> GroupCoordinator::TickLoop(GroupCoordinator* self, size_t shard_index
     if (SystemClock::Instance().MonotonicNanos() < next_expiry) continue;
     next_expiry = SystemClock::Instance().MonotonicNanos() + self->config_.expiry_check_ms * 1'000'000;
     for (auto& p : self->partitions_) {
+      if (self->closing_) break;
       if (p->shard == shard_index) co_await self->ExpireOffsets(*p);
     }
   }
@@ -314,18 +318,24 @@ Task<void> GroupCoordinator::TickLoop(GroupCoordinator* self, size_t shard_index
 Task<void> GroupCoordinator::ExpireOffsets(Partition& partition) {
   int64_t now = clock_.Now().value();
   for (const std::string& group : partition.store->Groups()) {
+    if (closing_) co_return;
     auto it = partition.groups.find(group);
-    if (it != partition.groups.end() && !it->second->empty()) continue;
+    if (it != partition.groups.end() && !it->second->idle()) continue;
     // As in Kafka (KIP-211): the retention runs from when the group became empty,
-    // or from the last commit for a group that had no members (manual assignment).
-    int64_t since = it != partition.groups.end() ? it->second->empty_since_ms() : 0;
-    for (const auto& [tp, value] : *partition.store->Find(group)) since = std::max(since, value.commit_time_ms);
+    // or from the last commit for a group that had no members (manual
+    // assignment). Membership is not kept across restarts, so a group not seen
+    // since the start counts from the start: its consumers are rejoining.
+    int64_t since = it != partition.groups.end() ? it->second->empty_since_ms() : partition.opened_at_ms;
+    // Another group's deletion may have run during an earlier expiry's write.
+    const GroupOffsets* offsets = partition.store->Find(group);
+    if (offsets == nullptr) continue;
+    for (const auto& [tp, value] : *offsets) since = std::max(since, value.commit_time_ms);
     if (now - since < config_.offsets_retention_ms) continue;
     spdlog::info("group {} has been empty for offsets.retention.minutes: its committed offsets expire", group);
     Status forgotten = co_await partition.store->Forget(group);
     if (!forgotten.ok()) spdlog::warn("expiring the offsets of group {} failed: {}", group, forgotten.ToString());
     it = partition.groups.find(group);  // the group may have changed during the write
-    if (it != partition.groups.end() && it->second->empty()) partition.groups.erase(it);
+    if (it != partition.groups.end() && it->second->idle()) partition.groups.erase(it);
   }
 }
 
@@ -352,9 +362,8 @@ Status GroupCoordinator::Close() {
 Task<Status> GroupCoordinator::ClosePartition(Partition& partition) {
   for (auto& [id, group] : partition.groups) group->Shutdown();
   partition.groups.clear();
-  Status closed = co_await partition.store->Close();
-  partition.store.reset();
-  co_return closed;
+  // The store stays (closed): a call suspended in it finishes against it.
+  co_return co_await partition.store->Close();
 }
 
 }  // namespace millstream::engine

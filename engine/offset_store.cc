@@ -148,7 +148,9 @@ Task<Status> OffsetStore::Load() {
       uint64_t stored = LoadBigEndian<uint64_t>(bytes->data() + all.size() - 8);
       valid = XXH3_64bits(all.data(), all.size() - 8) == stored;
     }
-    Reader r(all.substr(sizeof(kSnapshotMagic), all.size() - sizeof(kSnapshotMagic) - 8));
+    // A file too short to hold the frame is damaged like one whose checksum fails.
+    Reader r(valid ? all.substr(sizeof(kSnapshotMagic), all.size() - sizeof(kSnapshotMagic) - 8)
+                   : std::string_view());
     Offset covers(r.Int<int64_t>());
     uint32_t count = r.Int<uint32_t>();
     for (uint32_t i = 0; valid && i < count; ++i) {
@@ -159,7 +161,8 @@ Task<Status> OffsetStore::Load() {
       if (valid) groups_[group][tp] = std::move(value);
     }
     if (valid && r.ok() && r.done()) {
-      replay_from = std::max(replay_from, covers);
+      // A snapshot never covers more than the log holds; clamp in case it did.
+      replay_from = std::min(std::max(replay_from, covers), log_->written_end_offset());
     } else {
       // Loud, not fatal: the groups whose offsets only the snapshot held restart
       // from their reset policy, the rest comes back from the log.
@@ -261,14 +264,18 @@ Task<Status> OffsetStore::AppendDurably(
                 TimestampMs(now));
   }
   std::vector<std::byte> batch = builder.Build();
+  if (closing_) co_return ShuttingDown("committed offsets in " + dir_ + " are closing");
   Result<storage::AppendInfo> appended = co_await log_->Append(batch);
   if (!appended.ok()) co_return appended.status();
   // Applied in log order once durable, whatever order the waits end in, so that
-  // memory always equals a prefix of the log (what a snapshot may cover).
-  pending_.push_back({appended->base_offset, appended->last_offset, group, records});
+  // memory always equals a prefix of the log (what a snapshot may cover). Each
+  // entry has its own id: after a failed write the log hands the same offsets out
+  // again, so offsets do not tell two commits apart.
+  uint64_t id = ++last_pending_id_;
+  pending_.push_back({id, appended->base_offset, appended->last_offset, group, records});
   Status durable = co_await log_->WaitDurable(*appended);
   if (!durable.ok()) {
-    std::erase_if(pending_, [&](const PendingCommit& p) { return p.first == appended->base_offset; });
+    std::erase_if(pending_, [id](const PendingCommit& p) { return p.id == id; });
     co_return durable;
   }
   while (!pending_.empty() && pending_.front().last < log_->durable_end_offset()) {
@@ -277,7 +284,7 @@ Task<Status> OffsetStore::AppendDurably(
     pending_.pop_front();
   }
   bytes_since_snapshot_ += batch.size();
-  if (bytes_since_snapshot_ >= snapshot_bytes_ && !snapshotting_) {
+  if (bytes_since_snapshot_ >= snapshot_bytes_ && !snapshotting_ && !closing_) {
     // The snapshot lets the log start move on, so a start never replays more
     // than about snapshot_bytes of commits.
     Status snapshot = co_await WriteSnapshot();
@@ -287,9 +294,13 @@ Task<Status> OffsetStore::AppendDurably(
 }
 
 Task<Status> OffsetStore::WriteSnapshot() {
+  // One at a time: two would write the same temporary file.
+  while (snapshotting_) co_await snapshot_done_.Wait();
   snapshotting_ = true;
-  // Memory holds exactly the log before the first commit not yet applied.
+  // Memory holds exactly the log before the first commit not yet applied, and
+  // nothing that is not durable (after a failed sync the log ends there).
   Offset covers = pending_.empty() ? log_->next_offset() : pending_.front().first;
+  covers = std::min(covers, log_->durable_end_offset());
   Writer w;
   w.Raw(std::string_view(kSnapshotMagic, sizeof(kSnapshotMagic)));
   w.Int<int64_t>(covers.value());
@@ -315,6 +326,7 @@ Task<Status> OffsetStore::WriteSnapshot() {
   }
   if (written.ok()) bytes_since_snapshot_ = 0;
   snapshotting_ = false;
+  snapshot_done_.WakeAll(loop_);
   co_return written;
 }
 
@@ -330,6 +342,7 @@ std::vector<std::string> OffsetStore::Groups() const {
 }
 
 Task<Status> OffsetStore::Close() {
+  closing_ = true;
   // Nothing committed since the last snapshot (or ever): the next start replays
   // nothing either way.
   Status snapshot;

@@ -29,6 +29,7 @@
 #include "base/event_loop.h"
 #include "base/status.h"
 #include "base/task.h"
+#include "base/wait_list.h"
 #include "storage/io/file_system.h"
 #include "storage/partition_log.h"
 
@@ -70,7 +71,8 @@ class OffsetStore {
   const GroupOffsets* Find(const std::string& group) const;
   std::vector<std::string> Groups() const;
 
-  // Writes a final snapshot and closes the log.
+  // Refuses new commits (ShuttingDown), writes a final snapshot (after any in
+  // progress) and closes the log. Lookups keep working on what was loaded.
   Task<Status> Close();
 
  private:
@@ -86,6 +88,7 @@ class OffsetStore {
 
   // A commit appended and not yet applied to memory.
   struct PendingCommit {
+    uint64_t id;
     Offset first;
     Offset last;
     std::string group;
@@ -100,7 +103,10 @@ class OffsetStore {
   std::map<std::string, GroupOffsets> groups_;
   std::deque<PendingCommit> pending_;  // in log order
   uint64_t bytes_since_snapshot_ = 0;
+  uint64_t last_pending_id_ = 0;
   bool snapshotting_ = false;
+  WaitList snapshot_done_;  // callers waiting for the snapshot in progress
+  bool closing_ = false;    // Close began: no new commits, no new snapshots
 };
 
 }  // namespace millstream::engine

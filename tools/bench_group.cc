@@ -137,11 +137,19 @@ Result<double> UntilConsumedAgain(std::vector<Consumer>& consumers, Ticker& tick
   return (NowNs() - since_ns) / 1e6;
 }
 
-Status RunGroupBench(const GroupBenchOptions& options, nlohmann::ordered_json& out) {
+Status RunGroupBench(GroupBenchOptions options, nlohmann::ordered_json& out) {
   {
     ASSIGN_OR_RETURN(RdPtr<rd_kafka_t> admin, NewAdminClient(options.client));
     Result<int32_t> existing = TopicPartitionCount(admin.get(), options.topic, options.client.timeout_ms);
-    if (!existing.ok()) RETURN_IF_ERROR(CreateTopic(options.client, options.topic, options.partitions, {}));
+    if (existing.ok()) {
+      options.partitions = *existing;  // an existing topic is measured as it is
+    } else {
+      RETURN_IF_ERROR(CreateTopic(options.client, options.topic, options.partitions, {}));
+    }
+  }
+  if (options.members + 1 > options.partitions) {
+    return InvalidArgument("--members " + std::to_string(options.members) + " needs at least " +
+                           std::to_string(options.members + 1) + " partitions (one for the member that joins)");
   }
   ASSIGN_OR_RETURN(RdPtr<rd_kafka_conf_t> pconf, NewClientConfig(options.client, {{"acks", "all"}, {"linger.ms", "1"}}));
   ASSIGN_OR_RETURN(RdPtr<rd_kafka_t> producer, NewClient(RD_KAFKA_PRODUCER, std::move(pconf)));

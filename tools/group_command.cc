@@ -169,6 +169,9 @@ Status Describe(const GroupOptions& options) {
   std::map<std::pair<std::string, int32_t>, std::pair<int64_t, std::string>> rows;
   for (int i = 0; i < committed->cnt; ++i) {
     const rd_kafka_topic_partition_t& tp = committed->elems[i];
+    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return KafkaStatus(tp.err, "committed offset of " + std::string(tp.topic) + "[" + std::to_string(tp.partition) + "]");
+    }
     rows[{tp.topic, tp.partition}] = {tp.offset, "-"};
   }
   for (const MemberInfo& m : info.members) {
@@ -182,12 +185,16 @@ Status Describe(const GroupOptions& options) {
                 assigned.empty() ? "-" : assigned.c_str());
   }
   for (const auto& [tp, row] : rows) {
-    ASSIGN_OR_RETURN(auto marks, Watermarks(client.get(), tp.first, tp.second, timeout));
+    // A partition whose topic is gone still shows its commit, with "-" for the end.
+    Result<std::pair<int64_t, int64_t>> marks = Watermarks(client.get(), tp.first, tp.second, timeout);
     int64_t committed_offset = row.first;
     std::string shown = committed_offset >= 0 ? std::to_string(committed_offset) : "-";
-    std::string lag = committed_offset >= 0 ? std::to_string(std::max<int64_t>(marks.second - committed_offset, 0)) : "-";
-    std::printf("offset\t%s\t%d\t%s\t%lld\t%s\t%s\n", tp.first.c_str(), tp.second, shown.c_str(),
-                static_cast<long long>(marks.second), lag.c_str(), row.second.c_str());
+    std::string end = marks.ok() ? std::to_string(marks->second) : "-";
+    std::string lag = committed_offset >= 0 && marks.ok()
+                          ? std::to_string(std::max<int64_t>(marks->second - committed_offset, 0))
+                          : "-";
+    std::printf("offset\t%s\t%d\t%s\t%s\t%s\t%s\n", tp.first.c_str(), tp.second, shown.c_str(), end.c_str(),
+                lag.c_str(), row.second.c_str());
   }
   return Status::Ok();
 }
@@ -238,6 +245,13 @@ Status Reset(const GroupOptions& options) {
     for (int i = 0; i < moved->cnt; ++i) moved->elems[i].offset = target.second;
     rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(client.get(), moved.get(), timeout);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "offsets for " + options.to);
+    for (int i = 0; i < moved->cnt; ++i) {
+      const rd_kafka_topic_partition_t& tp = moved->elems[i];
+      if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return KafkaStatus(tp.err, "offset for " + options.to + " in " + tp.topic + "[" +
+                                       std::to_string(tp.partition) + "]");
+      }
+    }
   }
   for (int i = 0; i < moved->cnt; ++i) {
     rd_kafka_topic_partition_t& tp = moved->elems[i];

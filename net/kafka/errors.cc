@@ -11,6 +11,7 @@ int16_t ErrorCodeFor(const Status& status, Operation operation) {
     case StatusCode::kOutOfRange:
       return Code(ErrorCode::kOffsetOutOfRange);
     case StatusCode::kCorruption:
+      if (operation == Operation::kGroup) return Code(ErrorCode::kCoordinatorNotAvailable);
       // A batch that fails validation on produce; stored data that does so on read.
       return Code(operation == Operation::kProduce ? ErrorCode::kCorruptMessage
                                                    : ErrorCode::kKafkaStorageError);
@@ -30,6 +31,8 @@ int16_t ErrorCodeFor(const Status& status, Operation operation) {
       if (operation == Operation::kMetadata) return Code(ErrorCode::kLeaderNotAvailable);
       return Code(ErrorCode::kRequestTimedOut);
     case StatusCode::kShuttingDown:
+      // A group's client looks its coordinator up again and retries.
+      if (operation == Operation::kGroup) return Code(ErrorCode::kNotCoordinator);
       // The client refreshes its metadata and retries elsewhere or later.
       return Code(ErrorCode::kNotLeaderOrFollower);
   }

@@ -24,6 +24,7 @@ enum class ErrorCode : int16_t {
   kMessageTooLarge = 10,
   kOffsetMetadataTooLarge = 12,
   kCoordinatorNotAvailable = 15,
+  kNotCoordinator = 16,
   kInvalidTopicException = 17,
   kInvalidRequiredAcks = 21,
   kIllegalGeneration = 22,

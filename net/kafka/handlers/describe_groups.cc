@@ -1,6 +1,8 @@
 // DescribeGroups: state, protocol and members (with their subscription and
 // assignment bytes) of each group asked for. An unknown group is answered as
 // Kafka does: no error, state "Dead", no members.
+#include <deque>
+
 #include "net/kafka/handler.h"
 #include "net/kafka/protocol/describe_groups.h"
 #include "net/kafka/respond.h"
@@ -10,9 +12,9 @@ namespace millstream::net::kafka {
 Task<HandlerResult> HandleDescribeGroups(RequestContext& context, ConstBytes body) {
   Result<DescribeGroupsRequest> request = DecodeRequestBody<DescribeGroupsApi>(context.header.api_version, body);
   if (!request.ok()) co_return request.status();
-  // The descriptions own the bytes the response borrows until it is encoded.
-  std::vector<engine::GroupDescription> descriptions;
-  descriptions.reserve(request->groups.size());
+  // The descriptions own the bytes the response borrows until it is encoded; a
+  // deque, so that adding one never moves those already borrowed from.
+  std::deque<engine::GroupDescription> descriptions;
   DescribeGroupsResponse response;
   for (const std::string& id : request->groups) {
     Result<engine::GroupDescription> d = co_await context.broker.groups().Describe(context.shard, id);
