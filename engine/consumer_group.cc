@@ -63,6 +63,17 @@ struct ConsumerGroup::Member {
   std::shared_ptr<Parked<JoinResult>> join;  // while its JoinGroup waits
   std::shared_ptr<Parked<SyncResult>> sync;  // while its SyncGroup waits
 
+  // What a JoinGroup tells about the member (not its ids).
+  void TakeJoin(JoinRequest request, int64_t now_ms) {
+    client_id = std::move(request.client_id);
+    client_host = std::move(request.client_host);
+    session_timeout_ms = request.session_timeout_ms;
+    rebalance_timeout_ms = request.rebalance_timeout_ms;
+    protocol_type = std::move(request.protocol_type);
+    protocols = std::move(request.protocols);
+    last_seen_ms = now_ms;
+  }
+
   const std::vector<std::byte>* MetadataFor(const std::string& protocol) const {
     for (const auto& [name, metadata] : protocols) {
       if (name == protocol) return &metadata;
@@ -149,12 +160,7 @@ Task<JoinResult> ConsumerGroup::Join(JoinRequest request) {
       bool speaks = std::any_of(request.protocols.begin(), request.protocols.end(),
                                 [this](const auto& p) { return p.first == protocol_name_; });
       if (state_ == GroupState::kStable && member->protocol_type == request.protocol_type && speaks) {
-        member->client_id = request.client_id;
-        member->client_host = request.client_host;
-        member->session_timeout_ms = request.session_timeout_ms;
-        member->rebalance_timeout_ms = request.rebalance_timeout_ms;
-        member->protocols = std::move(request.protocols);
-        member->last_seen_ms = NowMs();
+        member->TakeJoin(std::move(request), NowMs());
         JoinResult result{.generation = generation_,
                           .protocol_name = protocol_name_,
                           .leader = leader_,
@@ -191,13 +197,7 @@ Task<JoinResult> ConsumerGroup::Join(JoinRequest request) {
   }
   member->instance_id = request.group_instance_id;
   if (member->instance_id) static_members_[*member->instance_id] = member->id;
-  member->client_id = request.client_id;
-  member->client_host = request.client_host;
-  member->session_timeout_ms = request.session_timeout_ms;
-  member->rebalance_timeout_ms = request.rebalance_timeout_ms;
-  member->protocol_type = request.protocol_type;
-  member->protocols = std::move(request.protocols);
-  member->last_seen_ms = NowMs();
+  member->TakeJoin(std::move(request), NowMs());
   if (members_.size() == 1) protocol_type_ = member->protocol_type;
   // A second join of the same member replaces the first, which learns nothing new.
   if (member->join) member->join->Answer({.error = GroupError::kRebalanceInProgress, .member_id = member->id});

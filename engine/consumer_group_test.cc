@@ -68,6 +68,17 @@ class ConsumerGroupTest : public ::testing::Test {
     EXPECT_EQ(refused.error, GroupError::kMemberIdRequired);
     return refused.member_id;
   }
+  // Two members through a join phase, not yet synced: {leader, follower}.
+  std::pair<std::string, std::string> JoinTwo() {
+    std::string a = NewMemberId();
+    std::string b = NewMemberId();
+    Call<JoinResult> ja = StartJoin(Request(a));
+    Call<JoinResult> jb = StartJoin(Request(b));
+    Advance(limits_.initial_rebalance_delay_ms);
+    std::string leader = ja.result().leader;
+    jb.result();
+    return {leader, leader == a ? b : a};
+  }
   // Forms generation 1 with `count` members; returns their ids, leader first.
   std::vector<std::string> FormGroup(int count) {
     std::vector<std::string> ids;
@@ -204,14 +215,7 @@ TEST_F(ConsumerGroupTest, LeavingRebalancesTheRestAndTheLastLeaveEmptiesTheGroup
 }
 
 TEST_F(ConsumerGroupTest, AFollowersSyncWaitsForTheLeaderAndARebalanceEndsIt) {
-  std::string a = NewMemberId();
-  std::string b = NewMemberId();
-  Call<JoinResult> ja = StartJoin(Request(a));
-  Call<JoinResult> jb = StartJoin(Request(b));
-  Advance(300);
-  std::string leader = ja.result().leader;
-  jb.result();
-  std::string follower = leader == a ? b : a;
+  auto [leader, follower] = JoinTwo();
   Call<SyncResult> waiting = StartSync(follower, 1);
   EXPECT_FALSE(waiting.done());
   Call<JoinResult> newcomer = StartJoin(Request(NewMemberId()));  // a third member arrives
@@ -284,14 +288,7 @@ TEST_F(ConsumerGroupTest, AnIssuedMemberIdKeepsTheGroupFromBeingIdle) {
 }
 
 TEST_F(ConsumerGroupTest, MembersWaitingInSyncGroupAreNotExpired) {
-  std::string a = NewMemberId();
-  std::string b = NewMemberId();
-  Call<JoinResult> ja = StartJoin(Request(a));
-  Call<JoinResult> jb = StartJoin(Request(b));
-  Advance(300);
-  std::string leader = ja.result().leader;
-  jb.result();
-  std::string follower = leader == a ? b : a;
+  auto [leader, follower] = JoinTwo();
   Call<SyncResult> waiting = StartSync(follower, 1);
   for (int i = 0; i < 15; ++i) {
     Advance(1000);  // past the 10 s session timeout, the leader heartbeating
