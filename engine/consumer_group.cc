@@ -460,7 +460,8 @@ void ConsumerGroup::Tick() {
 void ConsumerGroup::Shutdown() {
   std::vector<std::string> ids;
   for (const auto& [id, member] : members_) ids.push_back(id);
-  for (const std::string& id : ids) RemoveMember(id, GroupError::kUnknownMemberId);
+  // The members keep their ids and find the coordinator again after a restart.
+  for (const std::string& id : ids) RemoveMember(id, GroupError::kNotCoordinator);
   state_ = GroupState::kDead;
 }
 

@@ -50,6 +50,7 @@ enum class GroupError {
   kInvalidSessionTimeout,    // 26
   kNonEmptyGroup,            // 68
   kGroupIdNotFound,          // 69
+  kNotCoordinator,           // 16: the coordinator is shutting down; look it up again
 };
 
 enum class GroupState { kEmpty, kPreparingRebalance, kCompletingRebalance, kStable, kDead };
@@ -149,7 +150,7 @@ class ConsumerGroup {
   // Expires members whose session timed out and ends a join phase whose time is
   // up. The coordinator calls it every few hundred milliseconds.
   void Tick();
-  // Ends every parked call (with UNKNOWN_MEMBER_ID) and marks the group dead.
+  // Ends every parked call (with NOT_COORDINATOR) and marks the group dead.
   void Shutdown();
 
   GroupDescription Describe() const;

@@ -115,6 +115,7 @@ Task<SyncResult> SyncThere(ConsumerGroup& group, std::string member_id, int32_t 
 Task<JoinResult> GroupCoordinator::Join(Shard& current, std::string group, JoinRequest request) {
   Partition& partition = PartitionOf(group);
   std::function<Task<JoinResult>()> work = [this, &partition, group, request]() {
+    if (closing_) return ImmediateJoin(GroupError::kNotCoordinator);
     return JoinThere(GroupIn(partition, group), request);
   };
   RunOnShard<JoinResult> hop(current, ShardOf(partition), std::move(work));
@@ -125,8 +126,9 @@ Task<SyncResult> GroupCoordinator::Sync(Shard& current, std::string group, std::
                                         int32_t generation, std::optional<std::string> group_instance_id,
                                         std::vector<std::pair<std::string, std::vector<std::byte>>> assignments) {
   Partition& partition = PartitionOf(group);
-  std::function<Task<SyncResult>()> work = [&partition, group, member_id, generation, group_instance_id,
+  std::function<Task<SyncResult>()> work = [this, &partition, group, member_id, generation, group_instance_id,
                                             assignments]() -> Task<SyncResult> {
+    if (closing_) return ImmediateSync(GroupError::kNotCoordinator);
     auto it = partition.groups.find(group);
     if (it == partition.groups.end()) return ImmediateSync(GroupError::kUnknownMemberId);
     return SyncThere(*it->second, member_id, generation, group_instance_id, assignments);
@@ -137,9 +139,12 @@ Task<SyncResult> GroupCoordinator::Sync(Shard& current, std::string group, std::
 
 Task<SyncResult> GroupCoordinator::ImmediateSync(GroupError error) { co_return SyncResult{.error = error}; }
 
+Task<JoinResult> GroupCoordinator::ImmediateJoin(GroupError error) { co_return JoinResult{.error = error}; }
+
 Task<GroupError> GroupCoordinator::HeartbeatThere(Partition& partition, std::string group,
                                                   std::string member_id, int32_t generation,
                                                   std::optional<std::string> instance) {
+  if (closing_) co_return GroupError::kNotCoordinator;
   auto it = partition.groups.find(group);
   if (it == partition.groups.end()) co_return GroupError::kUnknownMemberId;
   co_return it->second->Heartbeat(member_id, generation, instance);
@@ -158,6 +163,7 @@ Task<GroupError> GroupCoordinator::Heartbeat(Shard& current, std::string group, 
 
 Task<GroupError> GroupCoordinator::LeaveThere(Partition& partition, std::string group, std::string member_id,
                                               std::optional<std::string> instance) {
+  if (closing_) co_return GroupError::kNotCoordinator;
   auto it = partition.groups.find(group);
   if (it == partition.groups.end()) co_return GroupError::kUnknownMemberId;
   co_return it->second->Leave(member_id, instance);
@@ -176,6 +182,7 @@ Task<GroupError> GroupCoordinator::Leave(Shard& current, std::string group, std:
 Task<Result<GroupCoordinator::CommitResult>> GroupCoordinator::CommitThere(
     Partition& partition, std::string group, std::string member_id, int32_t generation,
     std::vector<std::pair<TopicPartition, CommittedOffset>> offsets) {
+  if (closing_) co_return CommitResult{.error = GroupError::kNotCoordinator};
   auto it = partition.groups.find(group);
   GroupError error = GroupError::kNone;
   if (it != partition.groups.end()) {

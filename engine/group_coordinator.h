@@ -86,8 +86,11 @@ class GroupCoordinator {
   // DeleteGroups: kNonEmptyGroup while it has members, kGroupIdNotFound when unknown.
   Task<Result<GroupError>> Delete(Shard& current, std::string group);
 
-  // Answers every parked call, snapshots and closes every offsets log. Called
-  // from outside the shards (Broker::Shutdown), before they stop.
+  // Answers every parked call (NOT_COORDINATOR, as every call from then on),
+  // snapshots and closes every offsets log. Called from outside the shards:
+  // by `serve` before the listener stops (so that no JoinGroup waiting for a
+  // rebalance holds its connection open), and by Broker::Shutdown; the second
+  // call does nothing.
   Status Close();
 
  private:
@@ -103,6 +106,7 @@ class GroupCoordinator {
 
   // The work of each call, run on the group's shard.
   static Task<SyncResult> ImmediateSync(GroupError error);
+  static Task<JoinResult> ImmediateJoin(GroupError error);
   Task<GroupError> HeartbeatThere(Partition& partition, std::string group, std::string member_id,
                                   int32_t generation, std::optional<std::string> instance);
   Task<GroupError> LeaveThere(Partition& partition, std::string group, std::string member_id,

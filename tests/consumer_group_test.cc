@@ -338,6 +338,23 @@ TEST_F(ConsumerGroupTest, ResetIsRefusedWithMembersAndThenRewindsToATimestamp) {
   EXPECT_EQ(Cli({"group", "describe", "mes"}).exit_code, 1);
 }
 
+// A JoinGroup parked in a join phase must not hold the broker's stop: the
+// coordinator answers it NOT_COORDINATOR first. (Without that the listener would
+// wait 30 s for the connection; the bound below is a liveness check, not a speed
+// figure.)
+TEST(ConsumerGroupShutdownTest, AJoinWaitingForARebalanceDoesNotHoldTheStop) {
+  testing::BrokerProcess broker({"--group-initial-rebalance-delay-ms", "120000"});
+  ASSERT_TRUE(broker.Start()) << broker.output();
+  Member parked(broker.bootstrap(), "slow", "parked-topic");
+  for (int i = 0; i < 100; ++i) parked.Poll(20);  // joins, then waits out the 120 s delay
+  EXPECT_TRUE(parked.Assignment().empty());
+  auto begin = Clock::now();
+  EXPECT_EQ(broker.Stop(), 0) << broker.output();
+  EXPECT_LT(Clock::now() - begin, std::chrono::seconds(20));
+  EXPECT_NE(broker.output().find("stopped cleanly"), std::string::npos) << broker.output();
+  parked.Kill();  // no LeaveGroup to a broker that is gone
+}
+
 // Not a speed test: the benchmark's steps all complete and report their fields.
 TEST_F(ConsumerGroupTest, BenchGroupMeasuresRebalancesAndDurableCommits) {
   testing::CommandResult r = Cli({"bench", "group", "--partitions", "4", "--members", "2", "--duration", "0.5",

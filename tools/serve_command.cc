@@ -182,6 +182,10 @@ int RunServe(const ServeOptions& options) {
   std::unique_ptr<EventLoop> loop = EventLoop::Create(8).value();
   int signo = loop->Run(WaitForSignal(*loop, signal_fd));
   spdlog::info("signal {} received: stopping", signo);
+  // Groups first: a JoinGroup parked until a rebalance ends would otherwise keep
+  // its connection, and the listener's stop, waiting.
+  Status groups_closed = (*broker)->groups().Close();
+  if (!groups_closed.ok()) spdlog::error("closing consumer groups: {}", groups_closed.ToString());
   (*server)->Stop();
   Status closed = (*broker)->Shutdown();
   close(signal_fd);

@@ -52,6 +52,7 @@ int16_t ErrorCodeFor(engine::GroupError error) {
     case GroupError::kInvalidSessionTimeout: return Code(ErrorCode::kInvalidSessionTimeout);
     case GroupError::kNonEmptyGroup: return Code(ErrorCode::kNonEmptyGroup);
     case GroupError::kGroupIdNotFound: return Code(ErrorCode::kGroupIdNotFound);
+    case GroupError::kNotCoordinator: return Code(ErrorCode::kNotCoordinator);
   }
   return Code(ErrorCode::kUnknownServerError);
 }
