@@ -128,6 +128,12 @@ Task<void> KafkaServer::AcceptLoop(KafkaServer* server, size_t shard_index) {
       co_await pause.WaitFor(shard.loop(), 100);
       continue;
     }
+    if (server->stopped_) {
+      // Accepted before the listener was shut down but seen after Stop() began:
+      // a connection started now would never be told to stop reading.
+      close(fd);
+      continue;
+    }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     sockaddr_in peer{};
@@ -179,6 +185,19 @@ void KafkaServer::Stop() {
   for (auto& f : done) f.get();
   // Connections end once their last response is sent.
   for (int waited = 0; (live_connections_ > 0 || accept_loops_ > 0) && waited < 3000; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Whatever is still open now is cut off, so that no receive stays armed in a
+  // shard's ring (a shard stops only when its ring has nothing in flight).
+  for (size_t i = 0; live_connections_ > 0 && i < shards_.size(); ++i) {
+    ShardState* state = &shards_[i];
+    broker_.shard(i).Post([state] {
+      for (auto& weak : state->connections) {
+        if (auto c = weak.lock()) c->Close("the broker is stopping");
+      }
+    });
+  }
+  for (int waited = 0; live_connections_ > 0 && waited < 500; ++waited) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   for (ShardState& s : shards_) {

@@ -46,7 +46,7 @@ class KafkaServer {
   std::vector<ShardState> shards_;
   std::atomic<int> live_connections_{0};
   std::atomic<int> accept_loops_{0};
-  bool stopped_ = false;
+  std::atomic<bool> stopped_{false};  // set by Stop() on its thread, read by the shards
 };
 
 }  // namespace millstream::net
