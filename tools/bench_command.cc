@@ -14,7 +14,6 @@
 //
 // Both print one line on stderr and, with --json FILE ('-' for stdout), one JSON
 // object; bench/README.md documents its fields. Exit 1 when any record failed.
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -22,6 +21,7 @@
 #include <random>
 #include <set>
 
+#include "base/clock.h"
 #include "base/latency_histogram.h"
 #include "tools/bench_group.h"
 #include "tools/commands.h"
@@ -32,12 +32,9 @@ namespace millstream::tools {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
+// The project's monotonic clock (base/clock.h), in nanoseconds.
+int64_t NowNs() { return SystemClock::Instance().MonotonicNanos(); }
 
 struct BenchOptions {
   ClientOptions client;

@@ -11,7 +11,6 @@
 //    synchronously (rd_kafka_commit, durable before the answer) for --duration
 //    seconds: commits per second and their latency.
 // One thread polls every client; librdkafka's threads run behind them.
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -21,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/latency_histogram.h"
 #include "tools/bench_group.h"
 #include "tools/kafka_admin.h"
@@ -30,11 +30,8 @@ namespace millstream::tools {
 
 namespace {
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+// The project's monotonic clock (base/clock.h), in nanoseconds.
+int64_t NowNs() { return SystemClock::Instance().MonotonicNanos(); }
 
 struct GroupBenchOptions {
   ClientOptions client;

@@ -52,16 +52,6 @@ Status AdminError(const rd_kafka_error_t* error, std::string_view what) {
   return KafkaStatus(rd_kafka_error_code(error), what, rd_kafka_error_string(error));
 }
 
-// Runs one admin request (sent by `send` on `queue`) and returns its event.
-template <typename Send>
-Result<RdPtr<rd_kafka_event_t>> AdminCall(rd_kafka_t* client, rd_kafka_admin_op_t op, int timeout_ms,
-                                          std::string_view what, Send send) {
-  ASSIGN_OR_RETURN(RdPtr<rd_kafka_AdminOptions_t> options, NewAdminOptions(client, op, timeout_ms));
-  RdPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(client));
-  send(options.get(), queue.get());
-  return AwaitResult(queue.get(), timeout_ms, what);
-}
-
 Result<std::vector<std::string>> ListGroupIds(rd_kafka_t* client, int timeout_ms) {
   ASSIGN_OR_RETURN(RdPtr<rd_kafka_event_t> event,
                    AdminCall(client, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS, timeout_ms, "ListGroups",

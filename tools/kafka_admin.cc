@@ -62,14 +62,12 @@ Status CreateTopic(const ClientOptions& options, const std::string& name, int pa
         rd_kafka_NewTopic_set_config(topic.get(), kv.first.c_str(), kv.second.c_str());
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaStatus(err, "--config " + setting);
   }
-  ASSIGN_OR_RETURN(
-      RdPtr<rd_kafka_AdminOptions_t> admin,
-      NewAdminOptions(client.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, options.timeout_ms));
-  RdPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(client.get()));
   rd_kafka_NewTopic_t* topics[] = {topic.get()};
-  rd_kafka_CreateTopics(client.get(), topics, 1, admin.get(), queue.get());
   ASSIGN_OR_RETURN(RdPtr<rd_kafka_event_t> event,
-                   AwaitResult(queue.get(), options.timeout_ms, name));
+                   AdminCall(client.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS, options.timeout_ms, name,
+                             [&client, &topics](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                               rd_kafka_CreateTopics(client.get(), topics, 1, o, q);
+                             }));
   const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
   if (result == nullptr) return IoError(name + ": unexpected answer to CreateTopics");
   size_t count = 0;
@@ -80,14 +78,12 @@ Status CreateTopic(const ClientOptions& options, const std::string& name, int pa
 Status DeleteTopic(const ClientOptions& options, const std::string& name) {
   ASSIGN_OR_RETURN(RdPtr<rd_kafka_t> client, NewAdminClient(options));
   RdPtr<rd_kafka_DeleteTopic_t> topic(rd_kafka_DeleteTopic_new(name.c_str()));
-  ASSIGN_OR_RETURN(
-      RdPtr<rd_kafka_AdminOptions_t> admin,
-      NewAdminOptions(client.get(), RD_KAFKA_ADMIN_OP_DELETETOPICS, options.timeout_ms));
-  RdPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(client.get()));
   rd_kafka_DeleteTopic_t* topics[] = {topic.get()};
-  rd_kafka_DeleteTopics(client.get(), topics, 1, admin.get(), queue.get());
   ASSIGN_OR_RETURN(RdPtr<rd_kafka_event_t> event,
-                   AwaitResult(queue.get(), options.timeout_ms, name));
+                   AdminCall(client.get(), RD_KAFKA_ADMIN_OP_DELETETOPICS, options.timeout_ms, name,
+                             [&client, &topics](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                               rd_kafka_DeleteTopics(client.get(), topics, 1, o, q);
+                             }));
   const rd_kafka_DeleteTopics_result_t* result = rd_kafka_event_DeleteTopics_result(event.get());
   if (result == nullptr) return IoError(name + ": unexpected answer to DeleteTopics");
   size_t count = 0;

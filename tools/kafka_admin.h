@@ -26,6 +26,17 @@ Result<RdPtr<rd_kafka_AdminOptions_t>> NewAdminOptions(rd_kafka_t* client, rd_ka
 Result<RdPtr<rd_kafka_event_t>> AwaitResult(rd_kafka_queue_t* queue, int timeout_ms,
                                             std::string_view what);
 
+// Runs one admin request of kind `op`: `send(options, queue)` issues it (for
+// example rd_kafka_CreateTopics(..., options, queue)); returns its result event.
+template <typename Send>
+Result<RdPtr<rd_kafka_event_t>> AdminCall(rd_kafka_t* client, rd_kafka_admin_op_t op, int timeout_ms,
+                                          std::string_view what, Send send) {
+  ASSIGN_OR_RETURN(RdPtr<rd_kafka_AdminOptions_t> options, NewAdminOptions(client, op, timeout_ms));
+  RdPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(client));
+  send(options.get(), queue.get());
+  return AwaitResult(queue.get(), timeout_ms, what);
+}
+
 // Creates `name` with `partitions` partitions, replication factor 1 and the
 // KEY=VALUE `configs`. InvalidArgument for an existing topic or a refused setting
 // (with the broker's message), IoError when the broker cannot be reached.

@@ -52,14 +52,12 @@ Result<std::vector<std::pair<std::string, std::string>>> DescribeTopicConfigs(
     rd_kafka_t* client, const TopicOptions& options) {
   RdPtr<rd_kafka_ConfigResource_t> resource(
       rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, options.name.c_str()));
-  ASSIGN_OR_RETURN(
-      RdPtr<rd_kafka_AdminOptions_t> admin,
-      NewAdminOptions(client, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, options.client.timeout_ms));
-  RdPtr<rd_kafka_queue_t> queue(rd_kafka_queue_new(client));
   rd_kafka_ConfigResource_t* resources[] = {resource.get()};
-  rd_kafka_DescribeConfigs(client, resources, 1, admin.get(), queue.get());
   ASSIGN_OR_RETURN(RdPtr<rd_kafka_event_t> event,
-                   AwaitResult(queue.get(), options.client.timeout_ms, "DescribeConfigs"));
+                   AdminCall(client, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, options.client.timeout_ms,
+                             "DescribeConfigs", [client, &resources](rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                               rd_kafka_DescribeConfigs(client, resources, 1, o, q);
+                             }));
   const rd_kafka_DescribeConfigs_result_t* result =
       rd_kafka_event_DescribeConfigs_result(event.get());
   if (result == nullptr) return IoError("DescribeConfigs: unexpected answer");
