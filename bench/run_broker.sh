@@ -58,7 +58,7 @@ fio --name=sync-latency --directory="$DIR" --rw=write --bs=4k --size=64M --direc
 
 echo "millstream ..." >&2
 PORT=$(free_port)
-"$MS" serve --data-dir "$DIR/millstream" --listen "127.0.0.1:$PORT" >"$OUT/millstream.log" 2>&1 &
+"$MS" serve --data-dir "$DIR/millstream" --listen "127.0.0.1:$PORT" --http 127.0.0.1:0 >"$OUT/millstream.log" 2>&1 &
 PIDS+=($!)
 wait_port "$PORT"
 B="--bootstrap=127.0.0.1:$PORT"

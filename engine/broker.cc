@@ -505,7 +505,8 @@ Task<Result<Broker::TopicInfo>> Broker::EnsureTopic(Shard& current, const std::s
 namespace {
 
 Task<Result<ProduceResult>> AppendHere(storage::PartitionLog& log, ProducerStateTable& producers,
-                                       MutableBytes batch, TimestampType timestamp_type) {
+                                       PartitionTraffic& traffic, MutableBytes batch,
+                                       TimestampType timestamp_type) {
   std::optional<storage::BatchHeader> header = storage::PeekBatchHeader(batch);
   if (!header) co_return Corruption("batch shorter than its header");
   ProducerStateTable::Verdict verdict = producers.Check(*header);
@@ -531,6 +532,9 @@ Task<Result<ProduceResult>> AppendHere(storage::PartitionLog& log, ProducerState
   Result<storage::AppendInfo> info = co_await log.Append(batch);
   if (!info.ok()) co_return info.status();
   result.info = *info;
+  ++traffic.produce_batches;
+  traffic.produce_records += static_cast<uint64_t>(header->records_count);
+  traffic.produce_bytes += batch.size();
   // Recorded at once, before any wait: the producer's next batch may arrive while
   // this one is still being written.
   header->base_offset = info->base_offset;
@@ -571,7 +575,7 @@ Task<Result<ProduceResult>> Broker::Append(Shard& current, const std::string& to
     timestamp_type = keep->config.timestamp_type;
   }
   std::function<Task<Result<ProduceResult>>()> work = [p, batch, timestamp_type] {
-    return AppendHere(*p->log, p->producers, batch, timestamp_type);
+    return AppendHere(*p->log, p->producers, p->traffic, batch, timestamp_type);
   };
   RunOnShard<Result<ProduceResult>> hop(current, *shards_[p->shard], std::move(work));
   co_return co_await hop;
@@ -594,15 +598,26 @@ PartitionState StateOf(const storage::PartitionLog& log) {
   return {log.log_start_offset(), log.written_end_offset()};
 }
 
+void CountFetched(PartitionTraffic& traffic, ConstBytes batches) {
+  ++traffic.fetch_requests;
+  traffic.fetch_bytes += batches.size();
+  while (std::optional<storage::BatchHeader> header = storage::PeekBatchHeader(batches)) {
+    if (header->total_size() > batches.size()) break;
+    traffic.fetch_records += static_cast<uint64_t>(header->records_count);
+    batches = batches.subspan(header->total_size());
+  }
+}
+
 Task<Result<FetchResult>> FetchHere(storage::PartitionLog& log, TimedWaitList& waiters,
-                                    EventLoop& loop, Offset offset, size_t max_bytes,
-                                    size_t min_bytes, int32_t max_wait_ms) {
+                                    PartitionTraffic& traffic, EventLoop& loop, Offset offset,
+                                    size_t max_bytes, size_t min_bytes, int32_t max_wait_ms) {
   int64_t deadline = SystemClock::Instance().MonotonicNanos() + int64_t{max_wait_ms} * 1'000'000;
   while (true) {
     Result<storage::ReadResult> read = co_await log.Read(offset, max_bytes);
     if (!read.ok()) co_return read.status();
     int64_t left_ms = (deadline - SystemClock::Instance().MonotonicNanos()) / 1'000'000;
     if (read->bytes.size() >= std::max<size_t>(min_bytes, 1) || left_ms <= 0) {
+      CountFetched(traffic, read->bytes);
       co_return FetchResult{std::move(read->bytes), StateOf(log)};
     }
     // A long poll: new data or the deadline, whichever comes first.
@@ -619,7 +634,8 @@ Task<Result<FetchResult>> Broker::Fetch(Shard& current, const std::string& topic
   CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
   Shard* owner = shards_[p->shard].get();
   std::function<Task<Result<FetchResult>>()> work = [p, owner, offset, max_bytes, min_bytes, max_wait_ms] {
-    return FetchHere(*p->log, p->data_waiters, owner->loop(), offset, max_bytes, min_bytes, max_wait_ms);
+    return FetchHere(*p->log, p->data_waiters, p->traffic, owner->loop(), offset, max_bytes,
+                     min_bytes, max_wait_ms);
   };
   RunOnShard<Result<FetchResult>> hop(current, *owner, std::move(work));
   co_return co_await hop;
@@ -672,6 +688,34 @@ Task<std::vector<Broker::PartitionLag>> Broker::GroupLag(Shard& current, std::st
     out.push_back({tp.topic, tp.partition, value.offset, end, std::max<int64_t>(end - value.offset, 0)});
   }
   co_return out;
+}
+
+std::vector<PartitionStats> Broker::CollectStats(const Shard& shard) const {
+  MS_CHECK(shard.IsCurrent()) << "CollectStats runs on the shard it reads";
+  std::vector<std::shared_ptr<Topic>> topics;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [name, topic] : topics_) topics.push_back(topic);
+  }
+  std::vector<PartitionStats> out;
+  for (const std::shared_ptr<Topic>& topic : topics) {
+    for (size_t i = 0; i < topic->partitions.size(); ++i) {
+      const Partition& p = *topic->partitions[i];
+      // A partition still opening (or left closed by a failed creation) has no log.
+      if (p.shard != shard.id() || !p.log) continue;
+      const storage::PartitionLog& log = *p.log;
+      out.push_back({.topic = topic->name,
+                     .partition = static_cast<int32_t>(i),
+                     .log_start = log.log_start_offset().value(),
+                     .high_watermark = log.written_end_offset().value(),
+                     .durable_end = log.durable_end_offset().value(),
+                     .disk_bytes = log.size_bytes(),
+                     .segments = log.segment_count(),
+                     .traffic = p.traffic,
+                     .sync = log.sync_stats()});
+    }
+  }
+  return out;
 }
 
 }  // namespace millstream::engine

@@ -23,6 +23,7 @@
 #include "base/task.h"
 #include "base/timed_wait.h"
 #include "engine/group_coordinator.h"
+#include "engine/partition_stats.h"
 #include "engine/producer_state.h"
 #include "engine/shard.h"
 #include "engine/topic_config.h"
@@ -146,12 +147,18 @@ class Broker {
   Task<Result<Offset>> OffsetForTimestamp(Shard& current, const std::string& topic,
                                           int32_t partition, TimestampMs ts);
 
+  // A snapshot of every partition `shard` owns, sorted by topic and partition.
+  // Call on that shard's thread (CallOnShard from outside): it reads the logs
+  // without hopping, so a scrape costs each shard one short turn.
+  std::vector<PartitionStats> CollectStats(const Shard& shard) const;
+
  private:
   struct Partition {
     int shard = 0;
     std::unique_ptr<storage::PartitionLog> log;  // touched only on `shard`
     TimedWaitList data_waiters;                   // fetches waiting for new data
     ProducerStateTable producers;                 // idempotent producers' sequences
+    PartitionTraffic traffic;                     // touched only on `shard`
   };
   struct Topic {
     std::string name;

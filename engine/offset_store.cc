@@ -5,10 +5,11 @@
 
 #include <cstring>
 
+#include "base/byte_fields.h"
 #include "base/endian.h"
+#include "engine/internal_log.h"
 #include "storage/batch_builder.h"
 #include "storage/record_batch.h"
-#include "storage/record_batch_format.h"
 
 namespace millstream::engine {
 
@@ -18,61 +19,8 @@ constexpr char kSnapshotMagic[8] = {'M', 'S', 'O', 'F', 'F', 'S', 'N', '1'};
 constexpr const char* kSnapshotName = "offsets.snapshot";
 constexpr uint8_t kFormatVersion = 0;
 
-// Appends big-endian fields to a byte string.
-class Writer {
- public:
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  template <typename T>
-  void Int(T v) {
-    char buf[sizeof(T)];
-    StoreBigEndian<T>(reinterpret_cast<std::byte*>(buf), v);
-    out_.append(buf, sizeof(T));
-  }
-  void Str16(std::string_view s) {
-    Int<uint16_t>(static_cast<uint16_t>(s.size()));
-    out_.append(s);
-  }
-  void Raw(std::string_view s) { out_.append(s); }
-  std::string& str() { return out_; }
-
- private:
-  std::string out_;
-};
-
-// Reads big-endian fields; any read past the end makes ok() false for good.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
-  bool done() const { return in_.empty(); }
-  uint8_t U8() { return Take(1) ? static_cast<uint8_t>(last_[0]) : 0; }
-  template <typename T>
-  T Int() {
-    return Take(sizeof(T)) ? LoadBigEndian<T>(reinterpret_cast<const std::byte*>(last_.data())) : T{};
-  }
-  std::string Str16() {
-    uint16_t n = Int<uint16_t>();
-    return Take(n) ? std::string(last_) : std::string();
-  }
-  std::string_view Bytes(size_t n) { return Take(n) ? last_ : std::string_view(); }
-
- private:
-  bool Take(size_t n) {
-    if (!ok_ || in_.size() < n) {
-      ok_ = false;
-      return false;
-    }
-    last_ = in_.substr(0, n);
-    in_.remove_prefix(n);
-    return true;
-  }
-  std::string_view in_;
-  std::string_view last_;
-  bool ok_ = true;
-};
-
 std::string EncodeKey(const std::string& group, const TopicPartition& tp) {
-  Writer w;
+  ByteFieldWriter w;
   w.U8(kFormatVersion);
   w.Str16(group);
   w.Str16(tp.topic);
@@ -81,7 +29,7 @@ std::string EncodeKey(const std::string& group, const TopicPartition& tp) {
 }
 
 std::string EncodeValue(const CommittedOffset& value) {
-  Writer w;
+  ByteFieldWriter w;
   w.U8(kFormatVersion);
   w.Int<int64_t>(value.offset);
   w.Int<int64_t>(value.commit_time_ms);
@@ -90,7 +38,7 @@ std::string EncodeValue(const CommittedOffset& value) {
   return std::move(w.str());
 }
 
-bool DecodeKey(Reader& r, std::string& group, TopicPartition& tp) {
+bool DecodeKey(ByteFieldReader& r, std::string& group, TopicPartition& tp) {
   if (r.U8() != kFormatVersion) return false;
   group = r.Str16();
   tp.topic = r.Str16();
@@ -98,17 +46,13 @@ bool DecodeKey(Reader& r, std::string& group, TopicPartition& tp) {
   return r.ok();
 }
 
-bool DecodeValue(Reader& r, CommittedOffset& value) {
+bool DecodeValue(ByteFieldReader& r, CommittedOffset& value) {
   if (r.U8() != kFormatVersion) return false;
   value.offset = r.Int<int64_t>();
   value.commit_time_ms = r.Int<int64_t>();
   int32_t size = r.Int<int32_t>();
   if (size >= 0) value.metadata = std::string(r.Bytes(static_cast<size_t>(size)));
   return r.ok();
-}
-
-std::string_view View(ConstBytes bytes) {
-  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
 }
 
 }  // namespace
@@ -118,13 +62,9 @@ Task<Result<std::unique_ptr<OffsetStore>>> OffsetStore::Open(storage::io::FileSy
                                                              storage::LogConfig config,
                                                              uint64_t snapshot_bytes) {
   std::unique_ptr<OffsetStore> store(new OffsetStore(fs, loop, dir, snapshot_bytes));
-  storage::RecoveryReport report;
   Result<std::unique_ptr<storage::PartitionLog>> log =
-      co_await storage::PartitionLog::Open(fs, loop, clock, dir, config, &report);
+      co_await OpenInternalLog(fs, loop, clock, dir, config, "committed offsets");
   if (!log.ok()) co_return log.status();
-  for (const auto& problem : report.problems) {
-    spdlog::error("committed offsets in {}: {}", dir, problem);
-  }
   store->log_ = std::move(*log);
   Status loaded = co_await store->Load();
   if (!loaded.ok()) {
@@ -141,7 +81,7 @@ Task<Status> OffsetStore::Load() {
   std::string path = storage::io::JoinPath(dir_, kSnapshotName);
   Result<std::vector<std::byte>> bytes = co_await storage::io::ReadWholeFile(fs_, path);
   if (bytes.ok()) {
-    std::string_view all = View(*bytes);
+    std::string_view all = AsView(*bytes);
     bool valid = all.size() >= sizeof(kSnapshotMagic) + 8 + 4 + 8 &&
                  std::memcmp(all.data(), kSnapshotMagic, sizeof(kSnapshotMagic)) == 0;
     if (valid) {
@@ -149,7 +89,7 @@ Task<Status> OffsetStore::Load() {
       valid = XXH3_64bits(all.data(), all.size() - 8) == stored;
     }
     // A file too short to hold the frame is damaged like one whose checksum fails.
-    Reader r(valid ? all.substr(sizeof(kSnapshotMagic), all.size() - sizeof(kSnapshotMagic) - 8)
+    ByteFieldReader r(valid ? all.substr(sizeof(kSnapshotMagic), all.size() - sizeof(kSnapshotMagic) - 8)
                    : std::string_view());
     Offset covers(r.Int<int64_t>());
     uint32_t count = r.Int<uint32_t>();
@@ -180,41 +120,25 @@ Task<Status> OffsetStore::Load() {
 }
 
 Task<Status> OffsetStore::Replay(Offset from) {
-  Offset next = from;
-  while (next < log_->written_end_offset()) {
-    Result<storage::ReadResult> read = co_await log_->Read(next, 1 << 20);
-    if (!read.ok()) co_return read.status();
-    ConstBytes rest = read->bytes;
-    while (rest.size() >= storage::batch_format::kHeaderSize) {
-      storage::BatchHeader h = *storage::PeekBatchHeader(rest);
-      ConstBytes records = rest.subspan(storage::batch_format::kRecords,
-                                        h.total_size() - storage::batch_format::kRecords);
-      storage::RecordReader reader(h, records);
-      while (std::optional<storage::RecordView> record = reader.Next()) {
-        if (record->offset < from || !record->key) continue;
-        Reader key(View(*record->key));
-        std::string group;
-        TopicPartition tp;
-        if (!DecodeKey(key, group, tp)) {
-          co_return Corruption("bad committed-offset key at offset " + std::to_string(record->offset.value()));
-        }
-        std::optional<CommittedOffset> value;
-        if (record->value) {
-          Reader in(View(*record->value));
-          value.emplace();
-          if (!DecodeValue(in, *value)) {
-            co_return Corruption("bad committed-offset value at offset " + std::to_string(record->offset.value()));
-          }
-        }
-        Apply(group, tp, std::move(value));
-      }
-      CO_RETURN_IF_ERROR(reader.status());
-      rest = rest.subspan(h.total_size());
+  co_return co_await ForEachRecord(*log_, from, [this](const storage::RecordView& record) -> Status {
+    if (!record.key) return Status::Ok();
+    ByteFieldReader key(AsView(*record.key));
+    std::string group;
+    TopicPartition tp;
+    if (!DecodeKey(key, group, tp)) {
+      return Corruption("bad committed-offset key at offset " + std::to_string(record.offset.value()));
     }
-    if (read->next_offset <= next) break;  // nothing more is readable
-    next = read->next_offset;
-  }
-  co_return Status::Ok();
+    std::optional<CommittedOffset> value;
+    if (record.value) {
+      ByteFieldReader in(AsView(*record.value));
+      value.emplace();
+      if (!DecodeValue(in, *value)) {
+        return Corruption("bad committed-offset value at offset " + std::to_string(record.offset.value()));
+      }
+    }
+    Apply(group, tp, std::move(value));
+    return Status::Ok();
+  });
 }
 
 void OffsetStore::Apply(const std::string& group, const TopicPartition& tp,
@@ -301,7 +225,7 @@ Task<Status> OffsetStore::WriteSnapshot() {
   // nothing that is not durable (after a failed sync the log ends there).
   Offset covers = pending_.empty() ? log_->next_offset() : pending_.front().first;
   covers = std::min(covers, log_->durable_end_offset());
-  Writer w;
+  ByteFieldWriter w;
   w.Raw(std::string_view(kSnapshotMagic, sizeof(kSnapshotMagic)));
   w.Int<int64_t>(covers.value());
   uint32_t count = 0;

@@ -11,8 +11,10 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "base/event_loop.h"
@@ -92,5 +94,23 @@ class RunOnShard {
   std::coroutine_handle<> waiter_;
   std::optional<T> result_;
 };
+
+// Runs `work` on `shard` from a thread that is not a shard (the HTTP server,
+// tests) and blocks until it finished; nullopt when the shard no longer takes
+// work (it is stopping). Never call it from a shard thread: a shard waiting for
+// itself, or for a shard that waits for it, would never wake.
+template <typename T>
+std::optional<T> CallOnShard(Shard& shard, std::function<Task<T>(Shard&)> work) {
+  auto promise = std::make_shared<std::promise<T>>();
+  std::future<T> done = promise->get_future();
+  bool posted = shard.Post([&shard, work = std::move(work), promise] {
+    shard.loop().Spawn([](Shard& s, std::function<Task<T>(Shard&)> w,
+                          std::shared_ptr<std::promise<T>> p) -> Task<void> {
+      p->set_value(co_await w(s));
+    }(shard, work, promise));
+  });
+  if (!posted) return std::nullopt;
+  return done.get();
+}
 
 }  // namespace millstream::engine

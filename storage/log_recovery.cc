@@ -355,7 +355,8 @@ Task<Status> PartitionLog::OpenActive(const SegmentHandle& segment) {
   allocated_end_ = reserve;
   appender_ = std::make_unique<SegmentAppender>(
       loop_, *active_file_, FilePos(end), ConstBytes(tail.data(), end - page.value()),
-      config_.write_buffer_bytes, static_cast<SegmentAppender::Listener&>(*this));
+      config_.write_buffer_bytes, static_cast<SegmentAppender::Listener&>(*this), clock_,
+      sync_stats_);
   co_return Status::Ok();
 }
 

@@ -344,7 +344,8 @@ Task<Status> PartitionLog::CreateActive(Offset base) {
   allocated_end_ = reserve;
   segments_[base] = segment;
   appender_ = std::make_unique<SegmentAppender>(loop_, *active_file_, FilePos(0), ConstBytes(),
-                                                config_.write_buffer_bytes, static_cast<SegmentAppender::Listener&>(*this));
+                                                config_.write_buffer_bytes, static_cast<SegmentAppender::Listener&>(*this), clock_,
+      sync_stats_);
   co_return Status::Ok();
 }
 

@@ -132,6 +132,8 @@ class PartitionLog : private SegmentAppender::Listener {
   size_t segment_count() const { return segments_.size(); }
   std::vector<SegmentStats> SegmentStatsList() const;
   const std::string& dir() const { return dir_; }
+  // The cost of every fdatasync since Open (for /metrics).
+  const SyncStats& sync_stats() const { return sync_stats_; }
 
  private:
   struct PendingBatch {
@@ -196,6 +198,7 @@ class PartitionLog : private SegmentAppender::Listener {
   std::unique_ptr<io::File> active_file_;
   uint64_t allocated_end_ = 0;  // the active file's size: space reserved up to here
   std::unique_ptr<SegmentAppender> appender_;
+  SyncStats sync_stats_;  // recorded by every appender_ in turn
 
   Offset next_offset_;     // next offset to assign
   Offset written_next_;    // every offset below is written

@@ -5,10 +5,13 @@
 namespace millstream::storage {
 
 SegmentAppender::SegmentAppender(EventLoop& loop, io::File& file, FilePos end, ConstBytes tail,
-                                 size_t buffer_bytes, Listener& listener)
+                                 size_t buffer_bytes, Listener& listener, const Clock& clock,
+                                 SyncStats& sync_stats)
     : loop_(loop),
       file_(file),
       listener_(listener),
+      clock_(clock),
+      sync_stats_(sync_stats),
       buf_pos_(AlignDown(end.value(), kIoAlignment)),
       written_end_(end),
       durable_end_(end),
@@ -74,12 +77,14 @@ Task<void> SegmentAppender::FlushLoop() {
     bool sync = WantsSync();
     if (!HasUnwritten()) {
       FilePos target = written_end_;
+      int64_t started = clock_.MonotonicNanos();
       Status synced = co_await file_.DataSync();
       if (!synced.ok()) {
         failed_ = synced.WithContext("fdatasync " + file_.path());
         listener_.OnFailed(failed_);
         break;
       }
+      sync_stats_.Record(clock_.MonotonicNanos() - started, target - durable_end_);
       durable_end_ = target;
       listener_.OnDurable(durable_end_);
       continue;
@@ -98,6 +103,7 @@ Task<void> SegmentAppender::FlushLoop() {
     buf_pos_ = pos + keep_from;
     buf_len_ = len - keep_from;
 
+    int64_t started = clock_.MonotonicNanos();
     Status status = co_await WriteTaken(taken, pos, aligned_len, sync);
     if (!status.ok()) {
       RollBack(taken, pos, status);
@@ -117,6 +123,7 @@ Task<void> SegmentAppender::FlushLoop() {
     written_end_ = new_end;
     listener_.OnWritten(old_end, ConstBytes(taken.data() + (old_end - pos), new_end - old_end));
     if (sync) {
+      sync_stats_.Record(clock_.MonotonicNanos() - started, new_end - durable_end_);
       durable_end_ = new_end;
       listener_.OnDurable(durable_end_);
     }

@@ -28,12 +28,14 @@
 #include <cstdint>
 
 #include "base/bytes.h"
+#include "base/clock.h"
 #include "base/event_loop.h"
 #include "base/status.h"
 #include "base/strong_id.h"
 #include "base/task.h"
 #include "base/wait_list.h"
 #include "storage/io/file_system.h"
+#include "storage/sync_stats.h"
 
 namespace millstream::storage {
 
@@ -55,11 +57,12 @@ class SegmentAppender {
     ~Listener() = default;
   };
 
-  // `file` (opened for direct writes) and `listener` are borrowed and must outlive
-  // the appender. `end` is the logical end; `tail` the bytes of its partial page,
+  // `file` (opened for direct writes), `listener`, `clock` and `sync_stats` are
+  // borrowed and must outlive the appender (every completed sync is recorded in
+  // `sync_stats`, timed by `clock`). `end` is the logical end; `tail` the bytes of its partial page,
   // [AlignDown(end), end), which the first flush writes again.
   SegmentAppender(EventLoop& loop, io::File& file, FilePos end, ConstBytes tail,
-                  size_t buffer_bytes, Listener& listener);
+                  size_t buffer_bytes, Listener& listener, const Clock& clock, SyncStats& sync_stats);
   SegmentAppender(const SegmentAppender&) = delete;
   SegmentAppender& operator=(const SegmentAppender&) = delete;
 
@@ -102,6 +105,8 @@ class SegmentAppender {
   EventLoop& loop_;
   io::File& file_;
   Listener& listener_;
+  const Clock& clock_;
+  SyncStats& sync_stats_;
   AlignedBuffer buffers_[2];
   int active_ = 0;        // buffer being filled
   FilePos buf_pos_;       // file position of buffers_[active_][0], aligned

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -14,6 +16,7 @@
 #include <thread>
 
 #include "tests/support/broker_process.h"
+#include "tests/support/http_client.h"
 
 namespace millstream {
 namespace {
@@ -302,6 +305,36 @@ TEST_F(ConsumerGroupTest, GroupDescribeShowsTheMemberItsPartitionsAndTheLag) {
     EXPECT_EQ(offsets[p].rfind("offset\tmoves\t" + std::to_string(p) + "\t10\t12\t2\t", 0), 0u) << offsets[p];
   }
   EXPECT_EQ(LinesStartingWith(Cli({"group", "list"}).out, "wms\tStable\t1").size(), 1u);
+}
+
+TEST_F(ConsumerGroupTest, LagInMetricsAndTheAdminApiMatchesWhatTheGroupConsumed) {
+  CreateTopic("downtime", 2);
+  Produce("downtime", 2, 0, 20);
+  Member m(broker_.bootstrap(), "mes", "downtime");
+  std::vector<Member*> one = {&m};
+  ASSERT_TRUE(PollUntil(one, [&] { return m.records().size() >= 20; }, 30));
+  ASSERT_EQ(m.Commit(), RD_KAFKA_RESP_ERR_NO_ERROR);
+  Produce("downtime", 2, 20, 6);  // read by nobody: 3 behind on each partition
+
+  testing::HttpReply api = testing::Http(broker_.http_port(), "GET", "/api/v1/groups/mes");
+  ASSERT_EQ(api.status, 200) << api.body;
+  nlohmann::json group = nlohmann::json::parse(api.body);
+  EXPECT_EQ(group["state"], "Stable");
+  EXPECT_EQ(group["members"].size(), 1u);
+  EXPECT_EQ(group["total_lag"], 6);
+  ASSERT_EQ(group["offsets"].size(), 2u);
+  testing::MetricsPage page = testing::ParseMetrics(testing::Http(broker_.http_port(), "GET", "/metrics").body);
+  ASSERT_EQ(page.error, "");
+  for (int p = 0; p < 2; ++p) {
+    EXPECT_EQ(group["offsets"][p]["committed_offset"], 10);
+    EXPECT_EQ(group["offsets"][p]["lag"], 3);
+    std::string series = "{group=\"mes\",topic=\"downtime\",partition=\"" + std::to_string(p) + "\"}";
+    EXPECT_EQ(page.samples["millstream_consumer_group_lag" + series], 3) << series;
+    EXPECT_EQ(page.samples["millstream_consumer_group_committed_offset" + series], 10) << series;
+  }
+  nlohmann::json groups = nlohmann::json::parse(testing::Http(broker_.http_port(), "GET", "/api/v1/groups").body);
+  ASSERT_EQ(groups["groups"].size(), 1u);
+  EXPECT_EQ(groups["groups"][0]["group_id"], "mes");
 }
 
 TEST_F(ConsumerGroupTest, ResetIsRefusedWithMembersAndThenRewindsToATimestamp) {

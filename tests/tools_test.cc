@@ -115,7 +115,7 @@ TEST_F(ToolsTest, DumpPrintsBatchesAndRecordsAsJsonLines) {
 }
 
 TEST_F(ToolsTest, ServeStopsCleanlyOnSigterm) {
-  testing::ChildProcess serve(testing::MillstreamBinary(), {"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0"});
+  testing::ChildProcess serve(testing::MillstreamBinary(), {"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"});
   ASSERT_TRUE(serve.WaitForOutput("serving data directory", 20000)) << serve.output();
   EXPECT_EQ(serve.Stop(SIGTERM), 0) << serve.output();
   EXPECT_NE(serve.output().find("stopped cleanly"), std::string::npos) << serve.output();
@@ -124,7 +124,7 @@ TEST_F(ToolsTest, ServeStopsCleanlyOnSigterm) {
 
 TEST_F(ToolsTest, ServeTakesItsSettingsFromATomlFile) {
   std::string config = tmp_.path() + "/millstream.toml";
-  std::ofstream(config) << "data-dir = \"" << tmp_.path() << "/from-file\"\nlisten = \"127.0.0.1:0\"\nshards = 1\n";
+  std::ofstream(config) << "data-dir = \"" << tmp_.path() << "/from-file\"\nlisten = \"127.0.0.1:0\"\nhttp = \"127.0.0.1:0\"\nshards = 1\n";
   testing::ChildProcess serve(testing::MillstreamBinary(), {"serve", "--config", config});
   ASSERT_TRUE(serve.WaitForOutput("serving data directory", 20000)) << serve.output();
   EXPECT_NE(serve.output().find(tmp_.path() + "/from-file (0 topics, 1 shards)"), std::string::npos) << serve.output();
@@ -136,9 +136,9 @@ TEST_F(ToolsTest, ServeTakesItsSettingsFromATomlFile) {
 }
 
 TEST_F(ToolsTest, ASecondBrokerOnTheSameDataDirectoryIsRefused) {
-  testing::ChildProcess first(testing::MillstreamBinary(), {"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0"});
+  testing::ChildProcess first(testing::MillstreamBinary(), {"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"});
   ASSERT_TRUE(first.WaitForOutput("serving data directory", 20000)) << first.output();
-  testing::CommandResult second = Run({"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0"});
+  testing::CommandResult second = Run({"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"});
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.out.find("is in use by another broker"), std::string::npos) << second.out;
   EXPECT_EQ(first.Stop(SIGTERM), 0);

@@ -19,6 +19,8 @@ CommandRunner RegisterProduce(CLI::App& app);
 CommandRunner RegisterConsume(CLI::App& app);
 // Consumer groups: list, describe (with lag), reset, delete.
 CommandRunner RegisterGroup(CLI::App& app);
+// The broker at a glance over the HTTP admin API (--admin URL).
+CommandRunner RegisterStatus(CLI::App& app);
 // Load generators over librdkafka (bench/README.md).
 CommandRunner RegisterBench(CLI::App& app);
 

@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   for (auto reg : {millstream::tools::RegisterServe, millstream::tools::RegisterVerify,
                    millstream::tools::RegisterDump, millstream::tools::RegisterTopic,
                    millstream::tools::RegisterProduce, millstream::tools::RegisterConsume,
-                   millstream::tools::RegisterGroup, millstream::tools::RegisterBench}) {
+                   millstream::tools::RegisterGroup, millstream::tools::RegisterStatus,
+                   millstream::tools::RegisterBench}) {
     size_t before = app.get_subcommands({}).size();
     millstream::tools::CommandRunner run = reg(app);
     runners[app.get_subcommands({})[before]] = std::move(run);

@@ -9,7 +9,9 @@
 
 #include <charconv>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <optional>
 
 // toml++ without exceptions: parse errors come back as values.
 #define TOML_EXCEPTIONS 0
@@ -18,6 +20,7 @@
 
 #include "base/event_loop.h"
 #include "engine/broker.h"
+#include "net/http/http_server.h"
 #include "net/server/kafka_server.h"
 #include "tools/commands.h"
 
@@ -38,7 +41,31 @@ struct ServeOptions {
   int32_t group_min_session_timeout_ms = 6000;
   int32_t group_max_session_timeout_ms = 1800000;
   int64_t offsets_retention_minutes = 10080;
+  std::string http = "127.0.0.1:9644";  // empty: no HTTP listener
+  std::string http_token;
+  size_t http_max_body_bytes = 1u << 20;
+  int64_t idempotency_window_minutes = 1440;
 };
+
+// What GET /api/v1/config shows: every option by its flag name (the token hidden).
+std::map<std::string, std::string> Settings(const ServeOptions& o) {
+  return {{"data-dir", o.data_dir},
+          {"listen", o.listen},
+          {"advertise", o.advertise},
+          {"shards", std::to_string(o.shards)},
+          {"auto-create-topics", o.auto_create_topics ? "true" : "false"},
+          {"default-partitions", std::to_string(o.default_partitions)},
+          {"max-request-bytes", std::to_string(o.max_request_bytes)},
+          {"retention-check-ms", std::to_string(o.retention_check_ms)},
+          {"group-initial-rebalance-delay-ms", std::to_string(o.group_initial_rebalance_delay_ms)},
+          {"group-min-session-timeout-ms", std::to_string(o.group_min_session_timeout_ms)},
+          {"group-max-session-timeout-ms", std::to_string(o.group_max_session_timeout_ms)},
+          {"offsets-retention-minutes", std::to_string(o.offsets_retention_minutes)},
+          {"http", o.http},
+          {"http-token", o.http_token.empty() ? "" : "(set)"},
+          {"http-max-body-bytes", std::to_string(o.http_max_body_bytes)},
+          {"idempotency-window-minutes", std::to_string(o.idempotency_window_minutes)}};
+}
 
 Result<std::pair<std::string, int>> SplitHostPort(const std::string& text) {
   size_t colon = text.rfind(':');
@@ -91,6 +118,14 @@ Status ApplyConfigFile(const std::string& path, const CLI::App& cmd, ServeOption
       s = set_string(options.data_dir);
     } else if (name == "listen") {
       s = set_string(options.listen);
+    } else if (name == "http") {
+      s = set_string(options.http);
+    } else if (name == "http-token") {
+      s = set_string(options.http_token);
+    } else if (name == "http-max-body-bytes") {
+      s = set_int(options.http_max_body_bytes);
+    } else if (name == "idempotency-window-minutes") {
+      s = set_int(options.idempotency_window_minutes);
     } else if (name == "advertise") {
       s = set_string(options.advertise);
     } else if (name == "shards") {
@@ -126,6 +161,15 @@ int RunServe(const ServeOptions& options) {
   if (!listen.ok()) {
     spdlog::critical("--listen: {}", listen.status().message());
     return 2;
+  }
+  std::optional<std::pair<std::string, int>> http_address;
+  if (!options.http.empty()) {
+    Result<std::pair<std::string, int>> parsed = SplitHostPort(options.http);
+    if (!parsed.ok()) {
+      spdlog::critical("--http: {}", parsed.status().message());
+      return 2;
+    }
+    http_address = *parsed;
   }
   std::pair<std::string, int> advertise = {listen->first, 0};
   if (!options.advertise.empty()) {
@@ -176,12 +220,33 @@ int RunServe(const ServeOptions& options) {
     (*broker)->Shutdown().IgnoreError();
     return 1;
   }
+  std::unique_ptr<net::http::HttpServer> http;
+  if (http_address) {
+    net::http::HttpConfig http_config;
+    http_config.host = http_address->first;
+    http_config.port = http_address->second;
+    http_config.admin_token = options.http_token;
+    http_config.max_body_bytes = options.http_max_body_bytes;
+    http_config.idempotency_window_ms = options.idempotency_window_minutes * 60 * 1000;
+    http_config.settings = Settings(options);
+    Result<std::unique_ptr<net::http::HttpServer>> started =
+        net::http::HttpServer::Start(**broker, server->get(), std::move(http_config));
+    if (!started.ok()) {
+      spdlog::critical("cannot start the HTTP listener: {}", started.status().ToString());
+      (*server)->Stop();
+      (*broker)->Shutdown().IgnoreError();
+      return 1;
+    }
+    http = std::move(*started);
+  }
   spdlog::info("millstream serving data directory {} ({} topics, {} shards) on {}:{}",
                options.data_dir, (*broker)->Topics().size(), (*broker)->shard_count(),
                listen->first, (*server)->port());
   std::unique_ptr<EventLoop> loop = EventLoop::Create(8).value();
   int signo = loop->Run(WaitForSignal(*loop, signal_fd));
   spdlog::info("signal {} received: stopping", signo);
+  // HTTP first: its requests in progress wait on the shards, which must still run.
+  if (http) http->Stop();
   // Groups first: a JoinGroup parked until a rebalance ends would otherwise keep
   // its connection, and the listener's stop, waiting.
   Status groups_closed = (*broker)->groups().Close();
@@ -234,6 +299,20 @@ CommandRunner RegisterServe(CLI::App& app) {
                   "Committed offsets of a group that stays empty this long are forgotten "
                   "(offsets.retention.minutes)")
       ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{52560000}));
+  cmd->add_option("--http", options->http,
+                  "HTTP listener HOST:PORT for /metrics, the admin API and webhooks (port 0: any "
+                  "free port; empty: none)")
+      ->capture_default_str();
+  cmd->add_option("--http-token", options->http_token,
+                  "Bearer token that HTTP requests which change anything must carry (also "
+                  "MILLSTREAM_HTTP_TOKEN; empty: none needed)")
+      ->envname("MILLSTREAM_HTTP_TOKEN");
+  cmd->add_option("--http-max-body-bytes", options->http_max_body_bytes,
+                  "Largest HTTP request body accepted (larger: 413)")
+      ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  cmd->add_option("--idempotency-window-minutes", options->idempotency_window_minutes,
+                  "How long a webhook's Idempotency-Key is remembered")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{525600}));
   // Every option above is also a key of one TOML file (flags given win):
   //   data-dir = "/var/lib/millstream"
   //   listen = "127.0.0.1:9092"

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "base/status.h"
 #include "engine/consumer_group.h"
@@ -65,6 +66,10 @@ int16_t ErrorCodeFor(const Status& status, Operation operation);
 
 // The code of a consumer-group refusal (the group state machine's own errors).
 int16_t ErrorCodeFor(engine::GroupError error);
+
+// Kafka's name of a code ("UNKNOWN_TOPIC_OR_PARTITION"), for /metrics labels;
+// "UNKNOWN_CODE" for one this broker never sends.
+std::string_view ErrorName(int16_t code);
 
 inline int16_t Code(ErrorCode code) { return static_cast<int16_t>(code); }
 

@@ -18,6 +18,7 @@
 #include "engine/shard.h"
 #include "net/kafka/protocol/api_keys.h"
 #include "net/kafka/protocol/header.h"
+#include "net/kafka/request_metrics.h"
 
 namespace millstream::net::kafka {
 
@@ -41,6 +42,7 @@ struct RequestContext {
   Turns& turns;
   uint64_t turn;
   std::string_view client_host;  // the peer's address, as DescribeGroups shows it
+  RequestMetrics& metrics;       // the shard's counters
 };
 
 // A handler decodes its request from `body`, does the work, and returns the whole

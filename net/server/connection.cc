@@ -26,7 +26,7 @@ Task<int32_t> Send(EventLoop& loop, int fd, const std::byte* data, size_t size) 
 
 Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine::Shard& shard,
                        std::shared_ptr<BufferRing> buffers, const kafka::ServerInfo& server,
-                       const ConnectionLimits& limits)
+                       const ConnectionLimits& limits, kafka::RequestMetrics& metrics)
     : fd_(fd),
       peer_(std::move(peer)),
       broker_(broker),
@@ -34,6 +34,7 @@ Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine:
       buffers_(std::move(buffers)),
       server_(server),
       limits_(limits),
+      metrics_(metrics),
       peer_host_("/" + peer_.substr(0, peer_.rfind(':'))) {}
 
 Connection::~Connection() { close(fd_); }
@@ -133,7 +134,8 @@ Task<kafka::HandlerResult> Connection::Execute(const std::vector<std::byte>& fra
   // Only appends must follow the arrival order; other requests free their turn at
   // once, so a long-polling fetch does not hold up the produce requests behind it.
   if (header->api_key != kafka::ApiKey::kProduce) turns_.Finish(turn, shard_.loop());
-  kafka::RequestContext context{broker_, shard_, server_, *header, turns_, turn, peer_host_};
+  ++metrics_.requests[header->api_key];
+  kafka::RequestContext context{broker_, shard_, server_, *header, turns_, turn, peer_host_, metrics_};
   kafka::HandlerResult result = co_await handler->handle(context, body);
   if (!result.ok()) {
     Close(std::string(kafka::ApiKeyName(header->api_key)) + " request failed: " +

@@ -36,7 +36,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // `buffers` is the shard's receive buffer ring, shared by its connections.
   Connection(int fd, std::string peer, engine::Broker& broker, engine::Shard& shard,
              std::shared_ptr<BufferRing> buffers, const kafka::ServerInfo& server,
-             const ConnectionLimits& limits);
+             const ConnectionLimits& limits, kafka::RequestMetrics& metrics);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -69,6 +69,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<BufferRing> buffers_;  // destroyed with the last connection of the shard
   const kafka::ServerInfo& server_;
   ConnectionLimits limits_;
+  kafka::RequestMetrics& metrics_;  // the shard's, owned by the server
   std::string peer_host_;  // "/127.0.0.1", as Kafka shows a client's host
   std::vector<std::byte> in_;                 // received bytes not yet cut into frames
   std::deque<std::shared_ptr<Slot>> slots_;  // in request order

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/buffer_ring.h"
+#include "base/check.h"
 #include "base/multishot_op.h"
 #include "base/timed_wait.h"
 
@@ -142,10 +143,11 @@ Task<void> KafkaServer::AcceptLoop(KafkaServer* server, size_t shard_index) {
     // The count drops when the connection object goes, that is after its last
     // request finished and its last response was sent: Stop() waits for that.
     ++server->live_connections_;
+    ++state.metrics.connections_accepted;
     std::atomic<int>* live = &server->live_connections_;
     std::shared_ptr<Connection> connection(
         new Connection(fd, PeerName(peer), server->broker_, shard, buffers, server->config_.info,
-                       server->config_.limits),
+                       server->config_.limits, state.metrics),
         [live](Connection* c) {
           delete c;
           --*live;
@@ -204,6 +206,11 @@ void KafkaServer::Stop() {
     if (s.listen_fd >= 0) close(s.listen_fd);
     s.listen_fd = -1;
   }
+}
+
+kafka::RequestMetrics KafkaServer::CollectMetrics(size_t shard_index) const {
+  MS_CHECK(broker_.shard(shard_index).IsCurrent()) << "CollectMetrics runs on its shard";
+  return shards_[shard_index].metrics;
 }
 
 }  // namespace millstream::net

@@ -32,10 +32,16 @@ class KafkaServer {
   int port() const { return port_; }
   void Stop();
 
+  // Open connections, on every shard.
+  int connection_count() const { return live_connections_; }
+  // A copy of shard `shard_index`'s request counters. Call on that shard's thread.
+  kafka::RequestMetrics CollectMetrics(size_t shard_index) const;
+
  private:
   struct ShardState {
     int listen_fd = -1;
     std::vector<std::weak_ptr<Connection>> connections;  // touched on the shard only
+    kafka::RequestMetrics metrics;                        // touched on the shard only
   };
   KafkaServer(engine::Broker& broker, ServerConfig config) : broker_(broker), config_(std::move(config)) {}
   static Task<void> AcceptLoop(KafkaServer* server, size_t shard_index);

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -13,22 +14,38 @@ BrokerProcess::~BrokerProcess() {
   if (process_) process_->Stop(SIGKILL);
 }
 
+namespace {
+
+// The port logged after `marker` ("... listener on 127.0.0.1:"), or 0. No
+// std::regex: GCC 12 warns inside it at -O1.
+int LoggedPort(const std::string& out, const std::string& marker) {
+  size_t at = out.rfind(marker);
+  if (at == std::string::npos) return 0;
+  size_t start = at + marker.size();
+  size_t end = out.find_first_not_of("0123456789", start);
+  if (end == start || end == std::string::npos) return 0;
+  return std::stoi(out.substr(start, end - start));
+}
+
+}  // namespace
+
 bool BrokerProcess::Start() {
-  // The first start picks a free port; restarts reuse it, as clients expect.
+  // The first start picks free ports; restarts reuse them, as clients expect.
   std::string listen = bootstrap_.empty() ? "127.0.0.1:0" : bootstrap_;
   std::vector<std::string> args = {"serve", "--data-dir", dir_.path(), "--listen", listen};
+  // Every broker of the suite gets its own HTTP port (the default, 9644, would
+  // be shared by the tests running in parallel), unless a test chose one itself.
+  bool http_flag = std::find(flags_.begin(), flags_.end(), "--http") != flags_.end();
+  if (!http_flag) {
+    args.insert(args.end(), {"--http", "127.0.0.1:" + std::to_string(http_port_)});
+  }
   args.insert(args.end(), flags_.begin(), flags_.end());
   process_ = std::make_unique<ChildProcess>(MillstreamBinary(), args);
   if (!process_->WaitForOutput("millstream serving data directory", 30000)) return false;
-  // "Kafka listener on 127.0.0.1:PORT (" (no std::regex: GCC 12 warns inside it at -O1).
-  const std::string& out = process_->output();
-  const std::string marker = "Kafka listener on 127.0.0.1:";
-  size_t at = out.rfind(marker);
-  if (at == std::string::npos) return false;
-  size_t start = at + marker.size();
-  size_t end = out.find_first_not_of("0123456789", start);
-  if (end == start || end == std::string::npos) return false;
-  bootstrap_ = "127.0.0.1:" + out.substr(start, end - start);
+  int port = LoggedPort(process_->output(), "Kafka listener on 127.0.0.1:");
+  if (port == 0) return false;
+  bootstrap_ = "127.0.0.1:" + std::to_string(port);
+  http_port_ = LoggedPort(process_->output(), "HTTP listener on 127.0.0.1:");
   return true;
 }
 
@@ -50,6 +67,7 @@ void BrokerProcess::Kill() {
   // accept still holds stays in the SO_REUSEPORT group until then: a connection
   // routed to it is reset. Real clients reconnect; tests should not race it.
   bootstrap_.clear();
+  http_port_ = 0;
 }
 
 std::string BrokerProcess::output() const {

@@ -29,6 +29,8 @@ class BrokerProcess {
     return process_ && process_->WaitForOutput(text, timeout_ms);
   }
   const std::string& bootstrap() const { return bootstrap_; }
+  // The HTTP listener's port (0 when the flags turned it off).
+  int http_port() const { return http_port_; }
   const std::string& data_dir() const { return dir_.path(); }
   std::string output() const;
 
@@ -37,6 +39,7 @@ class BrokerProcess {
   storage::io::testing::TempDir dir_;
   std::unique_ptr<ChildProcess> process_;
   std::string bootstrap_;
+  int http_port_ = 0;
   std::string past_output_;
 };
 

@@ -8,6 +8,7 @@
 // Order: a connection's produce requests append in the order they arrived (the
 // request's turn), while their waits for acknowledgement overlap, with each other
 // and across the partitions of one request.
+#include "base/clock.h"
 #include "base/endian.h"
 #include "base/wait_list.h"
 #include "net/kafka/errors.h"
@@ -75,6 +76,7 @@ Task<void> AwaitOne(RequestContext& context, Pending pending, engine::Acks acks,
 }  // namespace
 
 Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
+  int64_t started_ns = SystemClock::Instance().MonotonicNanos();
   Result<ProduceRequest> request = DecodeRequestBody<ProduceApi>(context.header.api_version, body);
   if (!request.ok()) co_return request.status();
   bool acks_valid = request->acks == 0 || request->acks == 1 || request->acks == -1;
@@ -149,6 +151,11 @@ Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
     context.shard.loop().Spawn(AwaitOne(context, p, AcksOf(request->acks), response, left, done));
   }
   if (left > 0) co_await done.Wait();
+  if (acks_valid) {
+    size_t level = request->acks == 0 ? 0 : request->acks == 1 ? 1 : 2;
+    context.metrics.produce_ack_seconds[level].Record(
+        static_cast<double>(SystemClock::Instance().MonotonicNanos() - started_ns) / 1e9);
+  }
   if (request->acks == 0 && acks_valid) co_return std::optional<std::vector<std::byte>>();
   co_return Respond<ProduceApi>(context, response);
 }

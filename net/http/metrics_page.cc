@@ -1,0 +1,243 @@
+#include "net/http/metrics_page.h"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <utility>
+
+#include "net/kafka/errors.h"
+#include "net/kafka/protocol/api_keys.h"
+
+namespace millstream::net::http {
+
+namespace {
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// Writes the text exposition format: every family once, HELP and TYPE first.
+class PromText {
+ public:
+  void Family(const std::string& name, const char* type, const char* help) {
+    out_ += "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  void Sample(const std::string& name, const Labels& labels, double value) {
+    out_ += name;
+    WriteLabels(labels);
+    out_ += ' ';
+    out_ += Number(value);
+    out_ += '\n';
+  }
+  void Histogram(const std::string& name, const Labels& labels, const BucketHistogram& h) {
+    const std::vector<double>& bounds = h.bounds();
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      Labels with = labels;
+      with.emplace_back("le", Number(bounds[i]));
+      Sample(name + "_bucket", with, static_cast<double>(h.CumulativeCount(i)));
+    }
+    Labels inf = labels;
+    inf.emplace_back("le", "+Inf");
+    Sample(name + "_bucket", inf, static_cast<double>(h.count()));
+    Sample(name + "_sum", labels, h.sum());
+    Sample(name + "_count", labels, static_cast<double>(h.count()));
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  static std::string Number(double v) {
+    char buf[64];
+    // Integers print without an exponent up to 2^53; the rest keeps 17 digits.
+    if (v == static_cast<double>(static_cast<int64_t>(v)) && v < 9007199254740992.0 &&
+        v > -9007199254740992.0) {
+      std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(v));
+    } else {
+      // The shortest text that reads back as the same double ("0.00025", not
+      // "0.00025000000000000001").
+      auto [end, ec] = std::to_chars(buf, buf + sizeof(buf) - 1, v, std::chars_format::fixed);
+      *(ec == std::errc() ? end : buf) = '\0';
+    }
+    return buf;
+  }
+  void WriteLabels(const Labels& labels) {
+    if (labels.empty()) return;
+    out_ += '{';
+    for (size_t i = 0; i < labels.size(); ++i) {
+      if (i > 0) out_ += ',';
+      out_ += labels[i].first;
+      out_ += "=\"";
+      for (char c : labels[i].second) {  // the format's three escapes
+        if (c == '\\') {
+          out_ += "\\\\";
+        } else if (c == '"') {
+          out_ += "\\\"";
+        } else if (c == '\n') {
+          out_ += "\\n";
+        } else {
+          out_ += c;
+        }
+      }
+      out_ += '"';
+    }
+    out_ += '}';
+  }
+
+  std::string out_;
+};
+
+void RenderTraffic(PromText& text, const MetricsSnapshot& s) {
+  std::map<std::string, engine::PartitionTraffic> by_topic;
+  for (const engine::PartitionStats& p : s.partitions) {
+    engine::PartitionTraffic& t = by_topic[p.topic];
+    t.produce_batches += p.traffic.produce_batches;
+    t.produce_records += p.traffic.produce_records;
+    t.produce_bytes += p.traffic.produce_bytes;
+    t.fetch_requests += p.traffic.fetch_requests;
+    t.fetch_records += p.traffic.fetch_records;
+    t.fetch_bytes += p.traffic.fetch_bytes;
+  }
+  struct Counter {
+    const char* name;
+    const char* help;
+    uint64_t engine::PartitionTraffic::*field;
+  };
+  const Counter counters[] = {
+      {"millstream_produce_batches_total", "Record batches appended, per topic.",
+       &engine::PartitionTraffic::produce_batches},
+      {"millstream_produce_records_total", "Records appended, per topic.",
+       &engine::PartitionTraffic::produce_records},
+      {"millstream_produce_bytes_total", "Record batch bytes appended, per topic.",
+       &engine::PartitionTraffic::produce_bytes},
+      {"millstream_fetch_requests_total", "Partition reads answered to fetches, per topic.",
+       &engine::PartitionTraffic::fetch_requests},
+      {"millstream_fetch_records_total", "Records returned to fetches, per topic.",
+       &engine::PartitionTraffic::fetch_records},
+      {"millstream_fetch_bytes_total", "Record batch bytes returned to fetches, per topic.",
+       &engine::PartitionTraffic::fetch_bytes},
+  };
+  for (const Counter& c : counters) {
+    text.Family(c.name, "counter", c.help);
+    for (const auto& [topic, t] : by_topic) {
+      text.Sample(c.name, {{"topic", topic}}, static_cast<double>(t.*(c.field)));
+    }
+  }
+}
+
+void RenderLogs(PromText& text, const MetricsSnapshot& s) {
+  auto labels = [](const engine::PartitionStats& p) {
+    return Labels{{"topic", p.topic}, {"partition", std::to_string(p.partition)}};
+  };
+  text.Family("millstream_log_size_bytes", "gauge", "Bytes of the partition's segments on disk.");
+  for (const auto& p : s.partitions) text.Sample("millstream_log_size_bytes", labels(p), double(p.disk_bytes));
+  text.Family("millstream_log_segments", "gauge", "Segments of the partition on disk.");
+  for (const auto& p : s.partitions) text.Sample("millstream_log_segments", labels(p), double(p.segments));
+  text.Family("millstream_log_start_offset", "gauge", "First offset the partition still serves.");
+  for (const auto& p : s.partitions) text.Sample("millstream_log_start_offset", labels(p), double(p.log_start));
+  text.Family("millstream_log_high_watermark", "gauge", "Offset after the last written record.");
+  for (const auto& p : s.partitions) {
+    text.Sample("millstream_log_high_watermark", labels(p), double(p.high_watermark));
+  }
+
+  BucketHistogram latency(kLatencySecondsBounds);
+  BucketHistogram bytes(kBytesBounds);
+  for (const auto& p : s.partitions) {
+    latency.Merge(p.sync.latency_seconds);
+    bytes.Merge(p.sync.bytes);
+  }
+  text.Family("millstream_fdatasync_duration_seconds", "histogram",
+              "Write-and-fdatasync (or fdatasync alone) of a partition log, submission to completion.");
+  text.Histogram("millstream_fdatasync_duration_seconds", {}, latency);
+  text.Family("millstream_fdatasync_bytes", "histogram",
+              "Bytes made durable by one fdatasync (group commit shows as many).");
+  text.Histogram("millstream_fdatasync_bytes", {}, bytes);
+}
+
+void RenderKafka(PromText& text, const MetricsSnapshot& s) {
+  text.Family("millstream_kafka_connections", "gauge", "Open Kafka client connections.");
+  text.Sample("millstream_kafka_connections", {}, s.kafka_connections);
+  text.Family("millstream_kafka_connections_accepted_total", "counter",
+              "Kafka client connections accepted.");
+  text.Sample("millstream_kafka_connections_accepted_total", {},
+              static_cast<double>(s.requests.connections_accepted));
+  text.Family("millstream_kafka_requests_total", "counter", "Kafka requests received, per API.");
+  for (const auto& [key, n] : s.requests.requests) {
+    text.Sample("millstream_kafka_requests_total", {{"api", std::string(kafka::ApiKeyName(key))}},
+                static_cast<double>(n));
+  }
+  text.Family("millstream_kafka_errors_total", "counter",
+              "Error codes in Kafka responses (top level, per topic and per partition).");
+  for (const auto& [code, n] : s.requests.errors) {
+    text.Sample("millstream_kafka_errors_total",
+                {{"code", std::to_string(code)}, {"error", std::string(kafka::ErrorName(code))}},
+                static_cast<double>(n));
+  }
+  text.Family("millstream_produce_ack_duration_seconds", "histogram",
+              "Produce request to acknowledgement: acks=0 appended, acks=1 written, acks=all durable.");
+  const char* levels[] = {"0", "1", "all"};
+  for (size_t i = 0; i < 3; ++i) {
+    text.Histogram("millstream_produce_ack_duration_seconds", {{"acks", levels[i]}},
+                   s.requests.produce_ack_seconds[i]);
+  }
+}
+
+void RenderGroups(PromText& text, const MetricsSnapshot& s) {
+  auto labels = [](const MetricsSnapshot::GroupLag& g) {
+    return Labels{{"group", g.group}, {"topic", g.lag.topic}, {"partition", std::to_string(g.lag.partition)}};
+  };
+  text.Family("millstream_consumer_group_lag", "gauge",
+              "Records between a group's committed offset and the partition's high watermark.");
+  for (const auto& g : s.group_lag) text.Sample("millstream_consumer_group_lag", labels(g), double(g.lag.lag));
+  text.Family("millstream_consumer_group_committed_offset", "gauge", "A group's committed offset.");
+  for (const auto& g : s.group_lag) {
+    text.Sample("millstream_consumer_group_committed_offset", labels(g), double(g.lag.committed));
+  }
+}
+
+void RenderHttp(PromText& text, const MetricsSnapshot& s) {
+  text.Family("millstream_webhook_requests_total", "counter",
+              "Webhook produce requests by result: appended, replayed (idempotency key), "
+              "rejected (4xx), failed (5xx).");
+  const std::pair<const char*, uint64_t> results[] = {{"appended", s.webhooks.appended},
+                                                       {"replayed", s.webhooks.replayed},
+                                                       {"rejected", s.webhooks.rejected},
+                                                       {"failed", s.webhooks.failed}};
+  for (const auto& [result, n] : results) {
+    text.Sample("millstream_webhook_requests_total", {{"result", result}}, static_cast<double>(n));
+  }
+  text.Family("millstream_webhook_records_total", "counter", "Records appended by webhook produce.");
+  text.Sample("millstream_webhook_records_total", {}, static_cast<double>(s.webhooks.records));
+  text.Family("millstream_idempotency_keys", "gauge", "Idempotency keys remembered (within the window).");
+  text.Sample("millstream_idempotency_keys", {}, static_cast<double>(s.idempotency_keys));
+}
+
+}  // namespace
+
+ProcessMemory ReadProcessMemory() {
+  ProcessMemory memory;
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages_virtual = 0, pages_resident = 0;
+  if (statm >> pages_virtual >> pages_resident) {
+    auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    memory.virtual_bytes = pages_virtual * page;
+    memory.resident_bytes = pages_resident * page;
+  }
+  return memory;
+}
+
+std::string RenderMetrics(const MetricsSnapshot& snapshot) {
+  PromText text;
+  RenderTraffic(text, snapshot);
+  RenderLogs(text, snapshot);
+  RenderKafka(text, snapshot);
+  RenderGroups(text, snapshot);
+  RenderHttp(text, snapshot);
+  // The standard process families, as the Prometheus client libraries name them.
+  text.Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+  text.Sample("process_resident_memory_bytes", {}, static_cast<double>(snapshot.memory.resident_bytes));
+  text.Family("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+  text.Sample("process_virtual_memory_bytes", {}, static_cast<double>(snapshot.memory.virtual_bytes));
+  return text.Take();
+}
+
+}  // namespace millstream::net::http

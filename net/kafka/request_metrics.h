@@ -1,0 +1,38 @@
+// RequestMetrics: what the Kafka side of one shard counts, for /metrics: accepted
+// connections, requests
+// by API, responses by the error codes they carry, and how long produce requests
+// took to be acknowledged, per acks level. One per shard, touched only on its
+// thread (a scrape copies it there, see HttpServer), so counting is plain
+// arithmetic on the request path.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+
+#include "base/bucket_histogram.h"
+#include "net/kafka/protocol/api_keys.h"
+
+namespace millstream::net::kafka {
+
+struct RequestMetrics {
+  uint64_t connections_accepted = 0;
+  std::map<ApiKey, uint64_t> requests;
+  std::map<int16_t, uint64_t> errors;  // error code → error_code fields answered with it
+  // From the start of the produce handler to its response: acks=0 (appended; no
+  // response is sent), acks=1 (written), acks=all (durable).
+  std::array<BucketHistogram, 3> produce_ack_seconds{BucketHistogram(kLatencySecondsBounds),
+                                                     BucketHistogram(kLatencySecondsBounds),
+                                                     BucketHistogram(kLatencySecondsBounds)};
+
+  void Merge(const RequestMetrics& other) {
+    connections_accepted += other.connections_accepted;
+    for (const auto& [key, n] : other.requests) requests[key] += n;
+    for (const auto& [code, n] : other.errors) errors[code] += n;
+    for (size_t i = 0; i < produce_ack_seconds.size(); ++i) {
+      produce_ack_seconds[i].Merge(other.produce_ack_seconds[i]);
+    }
+  }
+};
+
+}  // namespace millstream::net::kafka
