@@ -598,26 +598,15 @@ PartitionState StateOf(const storage::PartitionLog& log) {
   return {log.log_start_offset(), log.written_end_offset()};
 }
 
-void CountFetched(PartitionTraffic& traffic, ConstBytes batches) {
-  ++traffic.fetch_requests;
-  traffic.fetch_bytes += batches.size();
-  while (std::optional<storage::BatchHeader> header = storage::PeekBatchHeader(batches)) {
-    if (header->total_size() > batches.size()) break;
-    traffic.fetch_records += static_cast<uint64_t>(header->records_count);
-    batches = batches.subspan(header->total_size());
-  }
-}
-
 Task<Result<FetchResult>> FetchHere(storage::PartitionLog& log, TimedWaitList& waiters,
-                                    PartitionTraffic& traffic, EventLoop& loop, Offset offset,
-                                    size_t max_bytes, size_t min_bytes, int32_t max_wait_ms) {
+                                    EventLoop& loop, Offset offset, size_t max_bytes, size_t min_bytes,
+                                    int32_t max_wait_ms) {
   int64_t deadline = SystemClock::Instance().MonotonicNanos() + int64_t{max_wait_ms} * 1'000'000;
   while (true) {
     Result<storage::ReadResult> read = co_await log.Read(offset, max_bytes);
     if (!read.ok()) co_return read.status();
     int64_t left_ms = (deadline - SystemClock::Instance().MonotonicNanos()) / 1'000'000;
     if (read->bytes.size() >= std::max<size_t>(min_bytes, 1) || left_ms <= 0) {
-      CountFetched(traffic, read->bytes);
       co_return FetchResult{std::move(read->bytes), StateOf(log)};
     }
     // A long poll: new data or the deadline, whichever comes first.
@@ -634,8 +623,8 @@ Task<Result<FetchResult>> Broker::Fetch(Shard& current, const std::string& topic
   CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
   Shard* owner = shards_[p->shard].get();
   std::function<Task<Result<FetchResult>>()> work = [p, owner, offset, max_bytes, min_bytes, max_wait_ms] {
-    return FetchHere(*p->log, p->data_waiters, p->traffic, owner->loop(), offset, max_bytes,
-                     min_bytes, max_wait_ms);
+    return FetchHere(*p->log, p->data_waiters, owner->loop(), offset, max_bytes, min_bytes,
+                     max_wait_ms);
   };
   RunOnShard<Result<FetchResult>> hop(current, *owner, std::move(work));
   co_return co_await hop;

@@ -17,6 +17,7 @@ std::string EncodeEntry(const IdempotencyStore::Entry& entry) {
   ByteFieldWriter w;
   w.U8(kFormatVersion);
   w.Int<int64_t>(entry.created_ms);
+  w.Int<int32_t>(entry.answer_status);
   w.Str16(entry.request_digest);
   w.Str32(entry.answer);
   return std::move(w.str());
@@ -26,6 +27,7 @@ bool DecodeEntry(std::string_view bytes, IdempotencyStore::Entry& entry) {
   ByteFieldReader r(bytes);
   if (r.U8() != kFormatVersion) return false;
   entry.created_ms = r.Int<int64_t>();
+  entry.answer_status = r.Int<int32_t>();
   entry.request_digest = r.Str16();
   entry.answer = r.Str32();
   return r.ok() && r.done();
@@ -61,14 +63,20 @@ IdempotencyStore::~IdempotencyStore() = default;
 
 Task<Status> IdempotencyStore::Load() {
   int64_t oldest = clock_.Now().value() - window_ms_;
-  co_return co_await ForEachRecord(*log_, log_->log_start_offset(), [&](const storage::RecordView& record) {
+  // Named, not written inside the co_await: GCC 12 mishandles a lambda converted
+  // to std::function there (docs/architecture.md).
+  std::function<Status(const storage::RecordView&)> load = [&](const storage::RecordView& record) {
     Entry entry;
     if (!record.key || !record.value || !DecodeEntry(AsView(*record.value), entry)) {
-      return Corruption("bad idempotency-key record at offset " + std::to_string(record.offset.value()));
+      // Loud, not fatal: the broker keeps serving; only a repeat of this one
+      // request could now be appended twice.
+      spdlog::error("idempotency keys: record at offset {} does not decode; skipped", record.offset.value());
+      return Status::Ok();
     }
     if (entry.created_ms >= oldest) entries_[std::string(AsView(*record.key))] = std::move(entry);
     return Status::Ok();
-  });
+  };
+  co_return co_await ForEachRecord(*log_, log_->log_start_offset(), std::move(load));
 }
 
 const IdempotencyStore::Entry* IdempotencyStore::Find(const std::string& key) const {
@@ -100,7 +108,8 @@ Task<void> IdempotencyStore::Expire() {
   last_expiry_ms_ = now;
   std::erase_if(entries_, [&](const auto& kv) { return kv.second.created_ms < now - window_ms_; });
   storage::RetentionPolicy policy{.retention_ms = window_ms_};
-  Result<int> deleted = co_await log_->ApplyRetention(policy, [](const storage::SegmentStats&) { return false; });
+  storage::RetentionPin nothing_pinned = [](const storage::SegmentStats&) { return false; };
+  Result<int> deleted = co_await log_->ApplyRetention(policy, nothing_pinned);
   // Old keys only cost disk until the next run: an error here is logged, not fatal.
   if (!deleted.ok()) spdlog::warn("expiring idempotency keys: {}", deleted.status().ToString());
 }

@@ -34,7 +34,8 @@ class IdempotencyStore {
  public:
   struct Entry {
     std::string request_digest;  // tells a true repeat from another request reusing the key
-    std::string answer;          // opaque to the store (the HTTP layer keeps its JSON body)
+    int32_t answer_status = 0;   // opaque to the store: the HTTP status and JSON body sent
+    std::string answer;
     int64_t created_ms = 0;
   };
 

@@ -31,7 +31,7 @@ class IdempotencyStoreTest : public ::testing::Test {
     Open();
   }
   Status Put(const std::string& key, const std::string& answer) {
-    IdempotencyStore::Entry entry{"digest-" + key, answer, clock_.Now().value()};
+    IdempotencyStore::Entry entry{"digest-" + key, 200, answer, clock_.Now().value()};
     return loop_->Run(store_->Put(key, std::move(entry)));
   }
   std::string AnswerOf(const std::string& key) {
@@ -52,6 +52,7 @@ TEST_F(IdempotencyStoreTest, AnswersSurviveAReopen) {
   EXPECT_EQ(AnswerOf("asn-1"), "{\"offsets\":[1]}");
   EXPECT_EQ(AnswerOf("asn-2"), std::string(70'000, 'x'));
   EXPECT_EQ(store_->Find("asn-1")->request_digest, "digest-asn-1");
+  EXPECT_EQ(store_->Find("asn-1")->answer_status, 200);
   EXPECT_EQ(AnswerOf("asn-3"), "(none)");
 }
 

@@ -1,7 +1,9 @@
 // What the broker counts about each partition, for /metrics and the admin API:
-// traffic since the broker started (PartitionTraffic, kept beside the partition
-// and touched only on its shard) and a snapshot of its log (PartitionStats, taken
-// on that shard by Broker::CollectStats).
+// produce traffic since the broker started (PartitionTraffic, kept beside the
+// partition and touched only on its shard) and a snapshot of its log
+// (PartitionStats, taken on that shard by Broker::CollectStats). Fetch traffic is
+// counted by the Fetch handler from its answers (net/kafka/request_metrics.h): a
+// long poll reads a partition several times for one answer.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +17,6 @@ struct PartitionTraffic {
   uint64_t produce_batches = 0;  // batches appended (retries answered from memory are not)
   uint64_t produce_records = 0;
   uint64_t produce_bytes = 0;    // RecordBatch bytes as stored
-  uint64_t fetch_requests = 0;   // partition reads that returned data or waited for it
-  uint64_t fetch_records = 0;
-  uint64_t fetch_bytes = 0;
 };
 
 struct PartitionStats {

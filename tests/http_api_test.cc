@@ -3,6 +3,8 @@
 // across a clean stop and a SIGKILL, the bearer token, and bad input.
 #include <gtest/gtest.h>
 
+#include <httplib.h>
+
 #include <nlohmann/json.hpp>
 
 #include "net/kafka/protocol/metadata.h"
@@ -76,7 +78,7 @@ TEST_F(HttpApiTest, MetricsParseAndHoldEveryFamily) {
   const std::map<std::string, std::string> families = {
       {"millstream_produce_records_total", "counter"},   {"millstream_produce_bytes_total", "counter"},
       {"millstream_produce_batches_total", "counter"},   {"millstream_fetch_records_total", "counter"},
-      {"millstream_fetch_bytes_total", "counter"},       {"millstream_fetch_requests_total", "counter"},
+      {"millstream_fetch_bytes_total", "counter"},       {"millstream_fetch_partitions_total", "counter"},
       {"millstream_produce_ack_duration_seconds", "histogram"},
       {"millstream_fdatasync_duration_seconds", "histogram"},
       {"millstream_fdatasync_bytes", "histogram"},       {"millstream_consumer_group_lag", "gauge"},
@@ -243,6 +245,34 @@ TEST_F(HttpApiTest, BadInputGetsAClearErrorAndAppendsNothing) {
   // The broker is still serving.
   EXPECT_EQ(Send("POST", path, R"({"records": [{"value": 1}]})").status, 200);
   EXPECT_EQ(RecordsIn("moves"), 1);
+}
+
+TEST_F(HttpApiTest, TooManyRecordsOrAChunkedBodyAreRefusedWhole) {
+  Start();
+  CreateTopic("bulk", 1);
+  json many = {{"records", json::array()}};
+  for (int i = 0; i < 10001; ++i) many["records"].push_back(json::object());
+  HttpReply r = Send("POST", "/api/v1/topics/bulk/records", many.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("at most 10000 per request"), std::string::npos) << r.body;
+  many["records"].erase(many["records"].begin());
+  EXPECT_EQ(Send("POST", "/api/v1/topics/bulk/records", many.dump()).status, 200);
+  EXPECT_EQ(RecordsIn("bulk"), 10000);
+
+  // A body without a Content-Length (chunked) could be of any size: refused.
+  httplib::Client client("127.0.0.1", broker_->http_port());
+  httplib::Result chunked = client.Post(
+      "/api/v1/topics/bulk/records",
+      [](size_t, httplib::DataSink& sink) {
+        const std::string part = R"({"records": [{"value": 1}]})";
+        sink.write(part.data(), part.size());
+        sink.done();
+        return true;
+      },
+      "application/json");
+  ASSERT_TRUE(chunked);
+  EXPECT_EQ(chunked->status, 411);
+  EXPECT_EQ(RecordsIn("bulk"), 10000);
 }
 
 }  // namespace

@@ -135,6 +135,14 @@ TEST_F(ToolsTest, ServeTakesItsSettingsFromATomlFile) {
   EXPECT_NE(r.out.find("unknown key data_dir"), std::string::npos) << r.out;
 }
 
+TEST_F(ToolsTest, ATomlValueOutsideItsFlagsRangeIsRefused) {
+  std::string config = tmp_.path() + "/millstream.toml";
+  std::ofstream(config) << "idempotency-window-minutes = 0\n";
+  testing::CommandResult r = Run({"serve", "--config", config});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.out.find("idempotency-window-minutes: Value 0 not in range"), std::string::npos) << r.out;
+}
+
 TEST_F(ToolsTest, ASecondBrokerOnTheSameDataDirectoryIsRefused) {
   testing::ChildProcess first(testing::MillstreamBinary(), {"serve", "--data-dir", tmp_.path(), "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"});
   ASSERT_TRUE(first.WaitForOutput("serving data directory", 20000)) << first.output();

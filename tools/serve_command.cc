@@ -89,7 +89,22 @@ Task<int> WaitForSignal(EventLoop& loop, int fd) {
 // Applies the keys of a TOML file to the options whose flags were not given. Every
 // key is the long name of a serve flag; an unknown key or a value of the wrong type
 // is an error (a misspelt key must not be ignored in silence).
-Status ApplyConfigFile(const std::string& path, const CLI::App& cmd, ServeOptions& options) {
+// The flag's own checks (CLI::Range and the like) applied to a value from the
+// file, so that a key is held to the same limits as its flag.
+Status CheckLikeTheFlag(CLI::Option& flag, const std::string& name, std::string text) {
+  for (int i = 0;; ++i) {
+    CLI::Validator* check = nullptr;
+    try {  // CLI11 reports the end of its validator list by throwing
+      check = flag.get_validator(i);
+    } catch (const CLI::OptionNotFound&) {
+      return Status::Ok();
+    }
+    std::string error = (*check)(text);
+    if (!error.empty()) return InvalidArgument(name + ": " + error);
+  }
+}
+
+Status ApplyConfigFile(const std::string& path, CLI::App& cmd, ServeOptions& options) {
   toml::parse_result parsed = toml::parse_file(path);
   if (!parsed) {
     return InvalidArgument(std::string(parsed.error().description()) + " at line " +
@@ -98,7 +113,7 @@ Status ApplyConfigFile(const std::string& path, const CLI::App& cmd, ServeOption
   const toml::table& table = parsed.table();
   for (const auto& [key, value] : table) {
     std::string name(key.str());
-    const CLI::Option* flag = cmd.get_option_no_throw("--" + name);
+    CLI::Option* flag = cmd.get_option_no_throw("--" + name);
     if (flag == nullptr || name == "config") return InvalidArgument("unknown key " + name);
     bool given = flag->count() > 0;
     auto set_string = [&](std::string& out) -> Status {
@@ -110,6 +125,7 @@ Status ApplyConfigFile(const std::string& path, const CLI::App& cmd, ServeOption
     auto set_int = [&](auto& out) -> Status {
       std::optional<int64_t> v = value.value<int64_t>();
       if (!v || *v < 0) return InvalidArgument(name + " must be a non-negative integer");
+      RETURN_IF_ERROR(CheckLikeTheFlag(*flag, name, std::to_string(*v)));
       if (!given) out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
       return Status::Ok();
     };

@@ -5,6 +5,7 @@
 //                                                           watermarks minus log starts)
 //   group<TAB>ID<TAB>STATE<TAB>LAG
 // Exit 0 when the broker is ready, 1 with "status: <reason>" on stderr otherwise.
+#include <cctype>
 #include <cstdio>
 
 #include "tools/admin_client.h"
@@ -14,13 +15,31 @@ namespace millstream::tools {
 
 namespace {
 
+// A path segment as a URL carries it: everything but unreserved characters
+// percent-encoded (group ids may hold any byte).
+std::string Escape(const std::string& segment) {
+  std::string out;
+  for (unsigned char c : segment) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char hex[4];
+      std::snprintf(hex, sizeof(hex), "%%%02X", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 Status PrintStatus(AdminClient& admin) {
   ASSIGN_OR_RETURN(nlohmann::json ready, admin.Get("/api/v1/ready"));
   std::printf("broker\tready\t%d\n", ready.value("shards", 0));
   ASSIGN_OR_RETURN(nlohmann::json topics, admin.Get("/api/v1/topics"));
   for (const nlohmann::json& t : topics["topics"]) {
     std::string name = t["name"];
-    ASSIGN_OR_RETURN(nlohmann::json described, admin.Get("/api/v1/topics/" + name));
+    Result<nlohmann::json> found = admin.Get("/api/v1/topics/" + Escape(name));
+    if (found.status().code() == StatusCode::kNotFound) continue;  // deleted since the listing
+    ASSIGN_OR_RETURN(nlohmann::json described, std::move(found));
     int64_t records = 0, bytes = 0;
     for (const nlohmann::json& p : described["partitions"]) {
       records += p["high_watermark"].get<int64_t>() - p["log_start_offset"].get<int64_t>();
@@ -32,7 +51,9 @@ Status PrintStatus(AdminClient& admin) {
   ASSIGN_OR_RETURN(nlohmann::json groups, admin.Get("/api/v1/groups"));
   for (const nlohmann::json& g : groups["groups"]) {
     std::string id = g["group_id"];
-    ASSIGN_OR_RETURN(nlohmann::json described, admin.Get("/api/v1/groups/" + id));
+    Result<nlohmann::json> found = admin.Get("/api/v1/groups/" + Escape(id));
+    if (found.status().code() == StatusCode::kNotFound) continue;  // deleted since the listing
+    ASSIGN_OR_RETURN(nlohmann::json described, std::move(found));
     std::printf("group\t%s\t%s\t%lld\n", id.c_str(), described["state"].get<std::string>().c_str(),
                 static_cast<long long>(described["total_lag"].get<int64_t>()));
   }

@@ -38,7 +38,7 @@ struct ApiContext {
   std::atomic<uint64_t> next_shard{0};
   std::atomic<uint64_t> next_sticky_partition{0};  // webhook records without a key
   struct {
-    std::atomic<uint64_t> appended{0}, replayed{0}, rejected{0}, failed{0}, records{0};
+    std::atomic<uint64_t> appended{0}, replayed{0}, rejected{0}, failed{0}, records{0}, keys_lost{0};
   } webhooks;
 
   // Runs `work` on a shard (round robin) and waits; nullopt when the broker is stopping.

@@ -106,6 +106,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(engine::Broker& broker, Ka
   // this runs out, and Stop waits for the workers.
   http.set_keep_alive_timeout(2);
   http.set_pre_routing_handler([token = c.admin_token](const httplib::Request& req, httplib::Response& res) {
+    // cpp-httplib 0.11 applies the body limit only to a Content-Length: a chunked
+    // body would be read whole, however large. This runs before the body is read.
+    if (req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+      ReplyError(res, 411, "length_required", "send the body with a Content-Length, not chunked");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (token.empty() || !ChangesSomething(req.method)) return httplib::Server::HandlerResponse::Unhandled;
     const std::string prefix = "Bearer ";
     std::string given = req.get_header_value("Authorization");

@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <string_view>
 #include <utility>
 
 #include "net/kafka/errors.h"
@@ -16,6 +18,26 @@ namespace millstream::net::http {
 namespace {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// The length of the valid UTF-8 sequence at the start of `in`, or 0.
+size_t Utf8Length(std::string_view in) {
+  auto b = [&](size_t i) { return static_cast<unsigned char>(in[i]); };
+  auto cont = [&](size_t i) { return i < in.size() && (b(i) & 0xC0) == 0x80; };
+  unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F)) return 0;  // overlong, surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F)) return 0;  // overlong, > U+10FFFF
+    return 4;
+  }
+  return 0;
+}
 
 // Writes the text exposition format: every family once, HELP and TYPE first.
 class PromText {
@@ -49,8 +71,7 @@ class PromText {
   static std::string Number(double v) {
     char buf[64];
     // Integers print without an exponent up to 2^53; the rest keeps 17 digits.
-    if (v == static_cast<double>(static_cast<int64_t>(v)) && v < 9007199254740992.0 &&
-        v > -9007199254740992.0) {
+    if (v < 9007199254740992.0 && v > -9007199254740992.0 && v == std::floor(v)) {
       std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(v));
     } else {
       // The shortest text that reads back as the same double ("0.00025", not
@@ -67,16 +88,24 @@ class PromText {
       if (i > 0) out_ += ',';
       out_ += labels[i].first;
       out_ += "=\"";
-      for (char c : labels[i].second) {  // the format's three escapes
-        if (c == '\\') {
+      // Label values must be UTF-8 (group ids are whatever bytes a client sent):
+      // a byte that does not start a valid sequence becomes U+FFFD.
+      std::string_view value = labels[i].second;
+      while (!value.empty()) {
+        size_t n = Utf8Length(value);
+        if (n == 0) {
+          out_ += "\xEF\xBF\xBD";
+          n = 1;
+        } else if (value[0] == '\\') {  // the format's three escapes
           out_ += "\\\\";
-        } else if (c == '"') {
+        } else if (value[0] == '"') {
           out_ += "\\\"";
-        } else if (c == '\n') {
+        } else if (value[0] == '\n') {
           out_ += "\\n";
         } else {
-          out_ += c;
+          out_.append(value.substr(0, n));
         }
+        value.remove_prefix(n);
       }
       out_ += '"';
     }
@@ -93,9 +122,6 @@ void RenderTraffic(PromText& text, const MetricsSnapshot& s) {
     t.produce_batches += p.traffic.produce_batches;
     t.produce_records += p.traffic.produce_records;
     t.produce_bytes += p.traffic.produce_bytes;
-    t.fetch_requests += p.traffic.fetch_requests;
-    t.fetch_records += p.traffic.fetch_records;
-    t.fetch_bytes += p.traffic.fetch_bytes;
   }
   struct Counter {
     const char* name;
@@ -109,16 +135,29 @@ void RenderTraffic(PromText& text, const MetricsSnapshot& s) {
        &engine::PartitionTraffic::produce_records},
       {"millstream_produce_bytes_total", "Record batch bytes appended, per topic.",
        &engine::PartitionTraffic::produce_bytes},
-      {"millstream_fetch_requests_total", "Partition reads answered to fetches, per topic.",
-       &engine::PartitionTraffic::fetch_requests},
-      {"millstream_fetch_records_total", "Records returned to fetches, per topic.",
-       &engine::PartitionTraffic::fetch_records},
-      {"millstream_fetch_bytes_total", "Record batch bytes returned to fetches, per topic.",
-       &engine::PartitionTraffic::fetch_bytes},
   };
   for (const Counter& c : counters) {
     text.Family(c.name, "counter", c.help);
     for (const auto& [topic, t] : by_topic) {
+      text.Sample(c.name, {{"topic", topic}}, static_cast<double>(t.*(c.field)));
+    }
+  }
+  struct FetchCounter {
+    const char* name;
+    const char* help;
+    uint64_t kafka::FetchTraffic::*field;
+  };
+  const FetchCounter fetch_counters[] = {
+      {"millstream_fetch_partitions_total", "Partitions answered in Fetch responses, per topic.",
+       &kafka::FetchTraffic::partitions},
+      {"millstream_fetch_records_total", "Records returned in Fetch responses, per topic.",
+       &kafka::FetchTraffic::records},
+      {"millstream_fetch_bytes_total", "Record batch bytes returned in Fetch responses, per topic.",
+       &kafka::FetchTraffic::bytes},
+  };
+  for (const FetchCounter& c : fetch_counters) {
+    text.Family(c.name, "counter", c.help);
+    for (const auto& [topic, t] : s.requests.fetched) {
       text.Sample(c.name, {{"topic", topic}}, static_cast<double>(t.*(c.field)));
     }
   }
@@ -207,6 +246,9 @@ void RenderHttp(PromText& text, const MetricsSnapshot& s) {
   }
   text.Family("millstream_webhook_records_total", "counter", "Records appended by webhook produce.");
   text.Sample("millstream_webhook_records_total", {}, static_cast<double>(s.webhooks.records));
+  text.Family("millstream_idempotency_keys_lost_total", "counter",
+              "Webhook requests answered whose idempotency key could not be stored (a repeat appends again).");
+  text.Sample("millstream_idempotency_keys_lost_total", {}, static_cast<double>(s.webhooks.keys_lost));
   text.Family("millstream_idempotency_keys", "gauge", "Idempotency keys remembered (within the window).");
   text.Sample("millstream_idempotency_keys", {}, static_cast<double>(s.idempotency_keys));
 }

@@ -22,6 +22,7 @@ struct WebhookCounters {
   uint64_t rejected = 0;   // answered 4xx
   uint64_t failed = 0;     // answered 5xx
   uint64_t records = 0;    // records appended
+  uint64_t keys_lost = 0;  // idempotency keys that could not be stored after a request
 };
 
 struct ProcessMemory {

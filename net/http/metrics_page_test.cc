@@ -44,6 +44,15 @@ TEST(MetricsPageTest, LabelValuesAreEscaped) {
   EXPECT_TRUE(Has(text, "millstream_log_size_bytes{topic=\"asn\\\"quoted\",partition=\"2\"} 4096"));
 }
 
+TEST(MetricsPageTest, LabelValuesThatAreNotUtf8GetReplacementCharacters) {
+  MetricsSnapshot s;
+  s.group_lag.push_back({"caf\xC3\xA9-\xFF\xC3", {"t", 0, 1, 2, 1}});
+  std::string text = RenderMetrics(s);
+  EXPECT_TRUE(Has(text, "millstream_consumer_group_lag{group=\"caf\xC3\xA9-\xEF\xBF\xBD\xEF\xBF\xBD\","
+                        "topic=\"t\",partition=\"0\"} 1"))
+      << text;
+}
+
 TEST(MetricsPageTest, HistogramsHaveCumulativeBucketsSumAndCount) {
   std::string text = RenderMetrics(Sample());
   EXPECT_TRUE(Has(text, "# TYPE millstream_fdatasync_duration_seconds histogram"));

@@ -62,7 +62,7 @@ std::optional<MetricsSnapshot> Collect(ApiContext& context) {
   snapshot.kafka_connections = kafka != nullptr ? kafka->connection_count() : 0;
   snapshot.webhooks = {context.webhooks.appended.load(), context.webhooks.replayed.load(),
                        context.webhooks.rejected.load(), context.webhooks.failed.load(),
-                       context.webhooks.records.load()};
+                       context.webhooks.records.load(), context.webhooks.keys_lost.load()};
   snapshot.memory = ReadProcessMemory();
   return snapshot;
 }

@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
@@ -29,8 +30,14 @@ struct Answer {
   int status = 200;
   std::string body;
   bool replayed = false;
-  uint64_t records = 0;
+  uint64_t records = 0;        // appended by this request
+  bool appended_some = false;  // a failure after some records became durable
+  bool key_lost = false;       // the idempotency key could not be stored
 };
+
+// At most this many records per request, so that the answer (about 50 bytes per
+// record) always fits one record of the idempotency keys' log.
+constexpr size_t kMaxRecordsPerRequest = 10000;
 
 Answer ErrorAnswer(int status, const std::string& code, const std::string& message) {
   return {status, DumpJson({{"error", {{"status", status}, {"code", code}, {"message", message}}}}) + "\n"};
@@ -87,6 +94,10 @@ Result<std::vector<engine::PlainRecord>> ParseRecords(const std::string& body) {
   if (parsed.size() != 1) return InvalidArgument("the body has fields other than \"records\"");
   const json& list = parsed["records"];
   if (list.empty()) return InvalidArgument("\"records\" is empty");
+  if (list.size() > kMaxRecordsPerRequest) {
+    return InvalidArgument("\"records\" has " + std::to_string(list.size()) + " records; at most " +
+                           std::to_string(kMaxRecordsPerRequest) + " per request");
+  }
   std::vector<engine::PlainRecord> records;
   for (size_t i = 0; i < list.size(); ++i) {
     ASSIGN_OR_RETURN(engine::PlainRecord record, ParseRecord(list[i], i));
@@ -119,7 +130,7 @@ Answer StorageFailure(const engine::PlainProduceResult& result) {
   json body = {{"error", {{"status", code}, {"code", code == 507 ? "no_space" : "storage_error"},
                           {"message", status.ToString()}}},
                {"appended", appended}};
-  return {code, DumpJson(body) + "\n"};
+  return {code, DumpJson(body) + "\n", false, 0, !result.durable.empty()};
 }
 
 Task<Answer> Append(ApiContext* context, engine::Shard* shard, engine::Broker::TopicInfo topic,
@@ -143,39 +154,55 @@ Task<Answer> Append(ApiContext* context, engine::Shard* shard, engine::Broker::T
   co_return Answer{200, DumpJson({{"topic", name}, {"offsets", offsets}}) + "\n", false, count};
 }
 
-Task<Answer> ProduceHere(ApiContext* context, engine::Shard* shard, std::string topic_name,
-                         std::string body, std::optional<std::string> key) {
-  Result<std::vector<engine::PlainRecord>> records = ParseRecords(body);
-  if (!records.ok()) co_return ErrorAnswer(400, "invalid_records", records.status().message());
+// A request checked on the HTTP worker (parsed, hashed), ready for shard 0.
+struct Prepared {
+  std::string topic;
+  std::vector<engine::PlainRecord> records;
+  std::optional<std::string> key;
+  std::string digest;  // of topic and body, when there is a key
+};
+
+// Whether a repeat must get this answer again rather than run again: every
+// success, and a failure after which some records are durable (running it again
+// would append those a second time).
+bool Remembered(const Answer& answer) {
+  return answer.status == 200 || answer.appended_some;
+}
+
+Task<Answer> ProduceHere(ApiContext* context, engine::Shard* shard, std::shared_ptr<Prepared> request) {
   engine::IdempotencyStore& keys = *context->keys;
-  std::string digest = key ? Digest(topic_name, body) : std::string();
+  const std::optional<std::string>& key = request->key;
   if (key) {
     if (const engine::IdempotencyStore::Entry* seen = keys.Find(*key)) {
-      if (seen->request_digest != digest) {
+      if (seen->request_digest != request->digest) {
         co_return ErrorAnswer(422, "idempotency_key_reused",
                               "Idempotency-Key " + *key + " was used for a different request");
       }
-      co_return Answer{200, seen->answer, true, 0};
+      co_return Answer{seen->answer_status, seen->answer, true};
     }
     if (!keys.TryClaim(*key)) {
       co_return ErrorAnswer(409, "idempotency_key_in_progress",
                             "a request with Idempotency-Key " + *key + " is still being answered");
     }
   }
-  std::optional<engine::Broker::TopicInfo> topic = context->broker.FindTopic(topic_name);
+  std::optional<engine::Broker::TopicInfo> topic = context->broker.FindTopic(request->topic);
   Answer answer;
   if (!topic) {
-    answer = ErrorAnswer(404, "unknown_topic", "no topic " + topic_name);
+    answer = ErrorAnswer(404, "unknown_topic", "no topic " + request->topic);
   } else {
-    answer = co_await Append(context, shard, std::move(*topic), std::move(*records));
+    answer = co_await Append(context, shard, std::move(*topic), std::move(request->records));
   }
-  if (key && answer.status == 200) {
+  if (key && Remembered(answer)) {
     // Named first: GCC 12 mishandles a braced temporary inside a co_await expression.
-    engine::IdempotencyStore::Entry entry{digest, answer.body, SystemClock::Instance().Now().value()};
+    engine::IdempotencyStore::Entry entry{request->digest, answer.status, answer.body,
+                                          SystemClock::Instance().Now().value()};
     Status stored = co_await keys.Put(*key, std::move(entry));
-    // The records are durable and this answer is true; only a repeat could now
-    // append them again, so say so loudly rather than fail the request.
-    if (!stored.ok()) spdlog::error("idempotency key {} not stored: {}", *key, stored.ToString());
+    // The records are durable and this answer is true, so it is sent; but a
+    // repeat could now append them again: say so loudly and count it.
+    if (!stored.ok()) {
+      spdlog::error("idempotency key {} not stored: {}", *key, stored.ToString());
+      answer.key_lost = true;
+    }
   }
   if (key) keys.Release(*key);
   co_return answer;
@@ -203,11 +230,20 @@ void AddWebhookRoutes(Routes& routes, ApiContext& context) {
                           "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces");
       }
     }
-    std::string topic = req.matches[1];
-    std::string body = req.body;
+    // Parsed and hashed here, on the HTTP worker: shard 0 only sees records.
+    auto request = std::make_shared<Prepared>();
+    request->topic = req.matches[1];
+    Result<std::vector<engine::PlainRecord>> records = ParseRecords(req.body);
+    if (!records.ok()) {
+      ++context.webhooks.rejected;
+      return ReplyError(res, 400, "invalid_records", records.status().message());
+    }
+    request->records = std::move(*records);
+    request->key = std::move(key);
+    if (request->key) request->digest = Digest(request->topic, req.body);
     ApiContext* ctx = &context;
-    std::function<Task<Answer>(engine::Shard&)> produce = [ctx, topic, body, key](engine::Shard& shard) {
-      return ProduceHere(ctx, &shard, topic, body, key);
+    std::function<Task<Answer>(engine::Shard&)> produce = [ctx, request](engine::Shard& shard) {
+      return ProduceHere(ctx, &shard, request);
     };
     std::optional<Answer> answer = context.OnShard(0, std::move(produce));
     if (!answer) return ReplyError(res, 503, "stopping", "the broker is stopping");
@@ -222,6 +258,7 @@ void AddWebhookRoutes(Routes& routes, ApiContext& context) {
     } else {
       ++context.webhooks.failed;
     }
+    if (answer->key_lost) ++context.webhooks.keys_lost;
     res.status = answer->status;
     res.set_content(answer->body, "application/json");
   });

@@ -9,14 +9,24 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <string>
 
 #include "base/bucket_histogram.h"
 #include "net/kafka/protocol/api_keys.h"
 
 namespace millstream::net::kafka {
 
+// What Fetch answered for one topic (counted from each answer sent, so a long
+// poll that read a partition several times counts once).
+struct FetchTraffic {
+  uint64_t partitions = 0;  // partitions answered (with or without records)
+  uint64_t records = 0;
+  uint64_t bytes = 0;  // RecordBatch bytes, as stored
+};
+
 struct RequestMetrics {
   uint64_t connections_accepted = 0;
+  std::map<std::string, FetchTraffic> fetched;  // by topic
   std::map<ApiKey, uint64_t> requests;
   std::map<int16_t, uint64_t> errors;  // error code → error_code fields answered with it
   // From the start of the produce handler to its response: acks=0 (appended; no
@@ -27,6 +37,12 @@ struct RequestMetrics {
 
   void Merge(const RequestMetrics& other) {
     connections_accepted += other.connections_accepted;
+    for (const auto& [topic, t] : other.fetched) {
+      FetchTraffic& mine = fetched[topic];
+      mine.partitions += t.partitions;
+      mine.records += t.records;
+      mine.bytes += t.bytes;
+    }
     for (const auto& [key, n] : other.requests) requests[key] += n;
     for (const auto& [code, n] : other.errors) errors[code] += n;
     for (size_t i = 0; i < produce_ack_seconds.size(); ++i) {

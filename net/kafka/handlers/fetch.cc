@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "base/clock.h"
+#include "base/endian.h"
 #include "net/kafka/errors.h"
 #include "net/kafka/handler.h"
 #include "net/kafka/protocol/fetch.h"
@@ -18,6 +19,12 @@ namespace millstream::net::kafka {
 namespace {
 
 constexpr int32_t kOtherPartitionsCheckMs = 100;
+// RecordBatch v2 framing (docs/storage-format.md, "Batch header"): int64
+// baseOffset, int32 batchLength (bytes after it), ..., int32 recordsCount at 57.
+constexpr size_t kLengthField = 8;
+constexpr size_t kLogOverhead = 12;
+constexpr size_t kRecordsCountField = 57;
+constexpr size_t kBatchHeaderBytes = 61;
 
 struct Gathered {
   FetchResponse response;
@@ -76,6 +83,24 @@ Task<Gathered> FetchAll(RequestContext& context, const FetchRequest& request) {
   co_return out;
 }
 
+// Counts what the answer carries, per topic (RequestMetrics::fetched).
+void CountAnswer(RequestMetrics& metrics, const FetchResponse& response) {
+  for (const FetchResponse::Topic& topic : response.responses) {
+    FetchTraffic& traffic = metrics.fetched[topic.topic];
+    for (const FetchResponse::Partition& partition : topic.partitions) {
+      ++traffic.partitions;
+      ConstBytes batches = partition.records.bytes();
+      traffic.bytes += batches.size();
+      while (batches.size() >= kBatchHeaderBytes) {
+        auto length = static_cast<size_t>(LoadBigEndian<int32_t>(batches.data() + kLengthField));
+        if (length + kLogOverhead > batches.size()) break;
+        traffic.records += static_cast<uint64_t>(LoadBigEndian<int32_t>(batches.data() + kRecordsCountField));
+        batches = batches.subspan(length + kLogOverhead);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
@@ -88,6 +113,7 @@ Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
     int64_t left_ms = (deadline - SystemClock::Instance().MonotonicNanos()) / 1'000'000;
     if (gathered.bytes >= min_bytes || gathered.any_error || left_ms <= 0 || request->topics.empty() ||
         request->topics[0].partitions.empty()) {
+      CountAnswer(context.metrics, gathered.response);
       co_return Respond<FetchApi>(context, gathered.response);
     }
     // Long poll on the first partition asked for, in slices so that data arriving
