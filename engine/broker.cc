@@ -125,6 +125,15 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
   Status loaded = broker->ReserveProducerIds();
   if (loaded.ok()) loaded = broker->LoadTopics();
   if (loaded.ok()) {
+    Result<std::unique_ptr<CheckpointStore>> checkpoints =
+        CheckpointStore::Open(*broker->shards_[0], broker->config_.data_dir);
+    if (checkpoints.ok()) {
+      broker->checkpoints_ = std::move(*checkpoints);
+    } else {
+      loaded = checkpoints.status();
+    }
+  }
+  if (loaded.ok()) {
     std::vector<Shard*> shards;
     for (auto& shard : broker->shards_) shards.push_back(shard.get());
     Result<std::unique_ptr<GroupCoordinator>> groups =
@@ -338,9 +347,15 @@ Task<void> Broker::ApplyRetentionOn(size_t shard_index) {
     }
   }
   for (auto& [topic, policy] : topics) {
-    for (auto& partition : topic->partitions) {
+    for (size_t index = 0; index < topic->partitions.size(); ++index) {
+      Partition* partition = topic->partitions[index].get();
       if (partition->shard != static_cast<int>(shard_index) || !partition->log) continue;
-      Result<int> deleted = co_await partition->log->ApplyRetention(policy, nullptr);
+      // A pinned checkpoint keeps every segment with records at or after its cut.
+      std::optional<int64_t> pinned = checkpoints_->PinnedFrom(topic->name, static_cast<int32_t>(index));
+      storage::RetentionPin pin = [pinned](const storage::SegmentStats& s) {
+        return pinned && s.next_offset.value() > *pinned;
+      };
+      Result<int> deleted = co_await partition->log->ApplyRetention(policy, pin, &partition->pinned_bytes);
       if (!deleted.ok()) {
         spdlog::error("retention of {}: {}", partition->log->dir(), deleted.status().ToString());
       } else if (*deleted > 0) {
@@ -700,6 +715,7 @@ std::vector<PartitionStats> Broker::CollectStats(const Shard& shard) const {
                      .durable_end = log.durable_end_offset().value(),
                      .disk_bytes = log.size_bytes(),
                      .segments = log.segment_count(),
+                     .pinned_bytes = p.pinned_bytes,
                      .traffic = p.traffic,
                      .sync = log.sync_stats()});
     }

@@ -22,6 +22,7 @@
 #include "base/status.h"
 #include "base/task.h"
 #include "base/timed_wait.h"
+#include "engine/checkpoint_store.h"
 #include "engine/group_coordinator.h"
 #include "engine/partition_stats.h"
 #include "engine/producer_state.h"
@@ -147,6 +148,17 @@ class Broker {
   Task<Result<Offset>> OffsetForTimestamp(Shard& current, const std::string& topic,
                                           int32_t partition, TimestampMs ts);
 
+  // A consistent cut (docs/checkpoints.md): for every partition of `topics` (all
+  // when empty), the end of what was appended, taken while every shard is held
+  // at once, so that the cut is a prefix of the broker's global append order;
+  // returns once everything below the cut is durable. Call from a thread that
+  // is not a shard (it blocks every shard for the moment of the cut). NotFound
+  // for an unknown topic; the log's error when the cut could not become durable.
+  Result<std::vector<CutPartition>> TakeCut(const std::vector<std::string>& topics);
+  // The named checkpoints (valid between Open and Shutdown); their pins hold
+  // retention.
+  CheckpointStore& checkpoints() { return *checkpoints_; }
+
   // A snapshot of every partition `shard` owns, sorted by topic and partition.
   // Call on that shard's thread (CallOnShard from outside): it reads the logs
   // without hopping, so a scrape costs each shard one short turn.
@@ -159,6 +171,7 @@ class Broker {
     TimedWaitList data_waiters;                   // fetches waiting for new data
     ProducerStateTable producers;                 // idempotent producers' sequences
     PartitionTraffic traffic;                     // touched only on `shard`
+    uint64_t pinned_bytes = 0;  // what pinned checkpoints kept from retention (last run)
   };
   struct Topic {
     std::string name;
@@ -189,6 +202,8 @@ class Broker {
   BrokerConfig config_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<GroupCoordinator> groups_;  // after shards_: destroyed before them
+  std::unique_ptr<CheckpointStore> checkpoints_;
+  std::mutex cut_mu_;  // TakeCut: one cut at a time
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Topic>> topics_;  // guarded by mu_
   std::set<std::string> creating_;                         // guarded by mu_

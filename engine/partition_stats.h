@@ -27,6 +27,7 @@ struct PartitionStats {
   int64_t durable_end = 0;     // after the last durable record
   uint64_t disk_bytes = 0;     // segment bytes (logical sizes, not preallocated space)
   uint64_t segments = 0;
+  uint64_t pinned_bytes = 0;   // kept on disk by pinned checkpoints past retention (last run)
   PartitionTraffic traffic;
   storage::SyncStats sync;
 };

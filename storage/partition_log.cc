@@ -439,8 +439,9 @@ Task<Status> PartitionLog::PersistIndex(const SegmentHandle& segment, bool clean
 }
 
 Task<Result<int>> PartitionLog::ApplyRetention(const RetentionPolicy& policy,
-                                               const RetentionPin& pin) {
+                                               const RetentionPin& pin, uint64_t* held_bytes) {
   int deleted = 0;
+  if (held_bytes != nullptr) *held_bytes = 0;
   uint64_t total = size_bytes();
   TimestampMs now = clock_.Now();
   // Whole segments from the oldest; the log must stay one contiguous range.
@@ -455,7 +456,10 @@ Task<Result<int>> PartitionLog::ApplyRetention(const RetentionPolicy& policy,
     bool too_old = policy.retention_ms >= 0 && stats.max_timestamp.value() >= 0 &&
                    now - stats.max_timestamp > policy.retention_ms;
     if (!over_size && !too_old) break;
-    if (pin && pin(stats)) break;
+    if (pin && pin(stats)) {
+      if (held_bytes != nullptr) *held_bytes = HeldFrom(policy, total, now);
+      break;
+    }
     // The .log goes first: an index or seal without its log is an orphan that
     // recovery removes, while a log without its seal would be re-scanned.
     Status removed = DropOldestSegment();
@@ -468,6 +472,33 @@ Task<Result<int>> PartitionLog::ApplyRetention(const RetentionPolicy& policy,
   }
   if (deleted > 0) CO_RETURN_IF_ERROR(fs_.SyncDir(dir_));
   co_return deleted;
+}
+
+uint64_t PartitionLog::HeldFrom(const RetentionPolicy& policy, uint64_t total, TimestampMs now) const {
+  uint64_t held = 0;
+  for (auto it = segments_.begin(); it != segments_.end() && it->second->sealed(); ++it) {
+    const SegmentStats& stats = it->second->stats();
+    bool over_size = policy.retention_bytes >= 0 &&
+                     total - stats.size >= static_cast<uint64_t>(policy.retention_bytes);
+    bool too_old = policy.retention_ms >= 0 && stats.max_timestamp.value() >= 0 &&
+                   now - stats.max_timestamp > policy.retention_ms;
+    if (!over_size && !too_old) break;
+    held += stats.size;
+    total -= stats.size;
+  }
+  return held;
+}
+
+std::optional<AppendInfo> PartitionLog::AppendedEnd() const {
+  if (next_offset_ == Offset(0)) return std::nullopt;
+  Offset last = next_offset_ - 1;
+  return AppendInfo{last, last, TimestampMs(-1), rollbacks_.size()};
+}
+
+TimestampMs PartitionLog::newest_timestamp() const {
+  TimestampMs newest(-1);
+  for (const auto& [base, segment] : segments_) newest = std::max(newest, segment->stats().max_timestamp);
+  return newest;
 }
 
 Status PartitionLog::DropOldestSegment() {

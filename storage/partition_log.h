@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -114,8 +115,11 @@ class PartitionLog : private SegmentAppender::Listener {
   // Seals the active segment and starts a new one (waits for the data to be durable).
   Task<Status> Roll();
   // Deletes the oldest sealed segments while the policy says so and `pin` allows;
-  // never the active segment. Returns the number of segments deleted.
-  Task<Result<int>> ApplyRetention(const RetentionPolicy& policy, const RetentionPin& pin);
+  // never the active segment. Returns the number of segments deleted. When a pin
+  // stopped it, `held_bytes` (if given) gets the bytes of the sealed segments the
+  // policy would have deleted from there on (what the pin keeps on disk), else 0.
+  Task<Result<int>> ApplyRetention(const RetentionPolicy& policy, const RetentionPin& pin,
+                                   uint64_t* held_bytes = nullptr);
   // Kafka's DeleteRecords: records below `offset` are no longer served (the log
   // start moves there, durably: docs/storage-format.md, "log_start_offset"), and
   // sealed segments entirely below it are deleted. OutOfRange past the written
@@ -128,6 +132,12 @@ class PartitionLog : private SegmentAppender::Listener {
   Offset next_offset() const { return next_offset_; }            // after the last appended
   Offset written_end_offset() const { return written_next_; }    // after the last written
   Offset durable_end_offset() const { return durable_next_; }    // after the last durable
+  // A marker for everything appended so far: WaitDurable(AppendedEnd()) returns
+  // once all of it is durable (or a failed write dropped some of it). nullopt
+  // when nothing was ever appended.
+  std::optional<AppendInfo> AppendedEnd() const;
+  // The largest record timestamp in the log (-1 when it has none).
+  TimestampMs newest_timestamp() const;
   uint64_t size_bytes() const;
   size_t segment_count() const { return segments_.size(); }
   std::vector<SegmentStats> SegmentStatsList() const;
@@ -178,6 +188,8 @@ class PartitionLog : private SegmentAppender::Listener {
   bool NeedsRoll(size_t batch_size) const;
   Task<Status> WaitAppended(AppendInfo appended, bool durable);
   SegmentHandle FindSegment(Offset offset) const;
+  // Bytes of the oldest sealed segments, from the first, that `policy` would delete.
+  uint64_t HeldFrom(const RetentionPolicy& policy, uint64_t total, TimestampMs now) const;
 
   // SegmentAppender::Listener
   void OnWritten(FilePos from, ConstBytes bytes) override;

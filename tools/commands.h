@@ -21,6 +21,10 @@ CommandRunner RegisterConsume(CLI::App& app);
 CommandRunner RegisterGroup(CLI::App& app);
 // The broker at a glance over the HTTP admin API (--admin URL).
 CommandRunner RegisterStatus(CLI::App& app);
+// Named checkpoints over the HTTP admin API (--admin URL).
+CommandRunner RegisterCheckpoint(CLI::App& app);
+// Verified replay between checkpoints, online or on a data directory.
+CommandRunner RegisterReplay(CLI::App& app);
 // Load generators over librdkafka (bench/README.md).
 CommandRunner RegisterBench(CLI::App& app);
 

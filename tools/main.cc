@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
                    millstream::tools::RegisterDump, millstream::tools::RegisterTopic,
                    millstream::tools::RegisterProduce, millstream::tools::RegisterConsume,
                    millstream::tools::RegisterGroup, millstream::tools::RegisterStatus,
+                   millstream::tools::RegisterCheckpoint, millstream::tools::RegisterReplay,
                    millstream::tools::RegisterBench}) {
     size_t before = app.get_subcommands({}).size();
     millstream::tools::CommandRunner run = reg(app);

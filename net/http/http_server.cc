@@ -166,6 +166,7 @@ void HttpServer::Route() {
   AddStatusRoutes(routes, context_);
   AddAdminRoutes(routes, context_);
   AddWebhookRoutes(routes, context_);
+  AddCheckpointRoutes(routes, context_);
   routes.RefuseOtherMethods();
 }
 

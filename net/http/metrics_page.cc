@@ -10,6 +10,7 @@
 #include <string_view>
 #include <utility>
 
+#include "base/utf8.h"
 #include "net/kafka/errors.h"
 #include "net/kafka/protocol/api_keys.h"
 
@@ -18,26 +19,6 @@ namespace millstream::net::http {
 namespace {
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
-
-// The length of the valid UTF-8 sequence at the start of `in`, or 0.
-size_t Utf8Length(std::string_view in) {
-  auto b = [&](size_t i) { return static_cast<unsigned char>(in[i]); };
-  auto cont = [&](size_t i) { return i < in.size() && (b(i) & 0xC0) == 0x80; };
-  unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F)) return 0;  // overlong, surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F)) return 0;  // overlong, > U+10FFFF
-    return 4;
-  }
-  return 0;
-}
 
 // Writes the text exposition format: every family once, HELP and TYPE first.
 class PromText {
@@ -92,7 +73,7 @@ class PromText {
       // a byte that does not start a valid sequence becomes U+FFFD.
       std::string_view value = labels[i].second;
       while (!value.empty()) {
-        size_t n = Utf8Length(value);
+        size_t n = Utf8SequenceLength(value);
         if (n == 0) {
           out_ += "\xEF\xBF\xBD";
           n = 1;
@@ -171,6 +152,9 @@ void RenderLogs(PromText& text, const MetricsSnapshot& s) {
   for (const auto& p : s.partitions) text.Sample("millstream_log_size_bytes", labels(p), double(p.disk_bytes));
   text.Family("millstream_log_segments", "gauge", "Segments of the partition on disk.");
   for (const auto& p : s.partitions) text.Sample("millstream_log_segments", labels(p), double(p.segments));
+  text.Family("millstream_log_pinned_bytes", "gauge",
+              "Bytes pinned checkpoints keep on disk past retention (as of the last retention run).");
+  for (const auto& p : s.partitions) text.Sample("millstream_log_pinned_bytes", labels(p), double(p.pinned_bytes));
   text.Family("millstream_log_start_offset", "gauge", "First offset the partition still serves.");
   for (const auto& p : s.partitions) text.Sample("millstream_log_start_offset", labels(p), double(p.log_start));
   text.Family("millstream_log_high_watermark", "gauge", "Offset after the last written record.");

@@ -33,5 +33,7 @@ void AddStatusRoutes(Routes& routes, ApiContext& context);
 void AddAdminRoutes(Routes& routes, ApiContext& context);
 // POST /api/v1/topics/{topic}/records.
 void AddWebhookRoutes(Routes& routes, ApiContext& context);
+// /api/v1/checkpoints...
+void AddCheckpointRoutes(Routes& routes, ApiContext& context);
 
 }  // namespace millstream::net::http
