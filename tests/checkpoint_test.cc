@@ -138,7 +138,7 @@ TEST_F(CheckpointTest, EveryCutIsAPrefixOfWhatConcurrentProducersAppended) {
 }
 
 TEST_F(CheckpointTest, CheckpointsWithGroupOffsetsSurviveARestartAndADamagedFileIsLeftOut) {
-  Start();
+  Start({"--group-initial-rebalance-delay-ms", "0"});
   CreateTopic("orders", 2);
   ASSERT_EQ(testing::Kcat({"-b", broker_->bootstrap(), "-P", "-t", "orders", "-p", "1"}, "a\nb\nc\n").exit_code, 0);
   testing::CommandResult grouped =
@@ -215,6 +215,57 @@ TEST_F(CheckpointTest, APinnedCheckpointHoldsRetentionUntilReleased) {
   for (int i = 0; i < 100 && log_start("asn") <= 20; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_GT(log_start("asn"), 20);
   EXPECT_EQ(Get("/api/v1/checkpoints/recall")["pinned"], false);
+}
+
+TEST_F(CheckpointTest, AScheduledCheckpointIsTakenByTheClock) {
+  Start({"--checkpoint-schedule", "1s:tick-%H%M%S"});
+  json list;
+  for (int i = 0; i < 60; ++i) {
+    list = Get("/api/v1/checkpoints");
+    if (!list["checkpoints"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(list["checkpoints"].empty());
+  EXPECT_EQ(list["checkpoints"][0]["name"].get<std::string>().rfind("tick-", 0), 0u);
+  EXPECT_EQ(list["checkpoints"][0]["note"], "scheduled (tick-%H%M%S)");
+}
+
+TEST_F(CheckpointTest, GroupResetRewindsToACheckpointsCutOrToTheGroupsOffsetsRecordedInIt) {
+  Start({"--group-initial-rebalance-delay-ms", "0"});
+  CreateTopic("moves", 1);
+  auto produce = [&](const std::string& lines) {
+    ASSERT_EQ(testing::Kcat({"-b", broker_->bootstrap(), "-P", "-t", "moves", "-p", "0"}, lines).exit_code, 0);
+  };
+  auto consume = [&] {
+    // auto.offset.reset, not -o beginning: kcat -G would start every run from -o.
+    return testing::Kcat({"-b", broker_->bootstrap(), "-G", "wms", "-X", "auto.offset.reset=earliest", "-e", "-q",
+                          "moves"})
+        .out;
+  };
+  produce("a\nb\n");
+  ASSERT_EQ(consume(), "a\nb\n");  // the group commits offset 2
+  produce("c\n");
+  ASSERT_EQ(Send("POST", "/api/v1/checkpoints", {{"name", "shift"}}).status, 201);  // cut 3, group at 2
+  produce("d\n");
+  ASSERT_EQ(consume(), "c\nd\n");  // the group is at 4 now
+  std::string admin = "http://127.0.0.1:" + std::to_string(broker_->http_port());
+  auto reset = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = {"group", "reset", "wms", "--to-checkpoint", "shift", "--admin", admin,
+                                     "--bootstrap", broker_->bootstrap()};
+    args.insert(args.end(), more.begin(), more.end());
+    return testing::RunCommand(testing::MillstreamBinary(), args);
+  };
+  testing::CommandResult to_cut = reset({});
+  ASSERT_EQ(to_cut.exit_code, 0) << to_cut.out;
+  EXPECT_NE(to_cut.out.find("offset\tmoves\t0\t3"), std::string::npos) << to_cut.out;
+  EXPECT_EQ(consume(), "d\n");
+  testing::CommandResult to_group = reset({"--group-offsets"});
+  ASSERT_EQ(to_group.exit_code, 0) << to_group.out;
+  EXPECT_NE(to_group.out.find("offset\tmoves\t0\t2"), std::string::npos) << to_group.out;
+  EXPECT_EQ(consume(), "c\nd\n");
+  testing::CommandResult both = reset({"--group-offsets", "--to", "latest"});
+  EXPECT_NE(both.exit_code, 0);
+  EXPECT_NE(both.out.find("excludes"), std::string::npos) << both.out;
 }
 
 }  // namespace

@@ -7,16 +7,21 @@
 //             then "offset<TAB>TOPIC<TAB>PARTITION<TAB>COMMITTED<TAB>END<TAB>LAG<TAB>MEMBER"
 //             per partition that has a committed offset or an owner (COMMITTED and
 //             LAG are "-" without a commit; MEMBER is "-" when nobody owns it)
-//   reset     "offset<TAB>TOPIC<TAB>PARTITION<TAB>NEW_OFFSET" per partition moved
+//   reset     "offset<TAB>TOPIC<TAB>PARTITION<TAB>NEW_OFFSET" per partition moved;
+//             --to-checkpoint NAME moves to a checkpoint's cut (read through the
+//             HTTP admin API, --admin URL), or with --group-offsets to the group's
+//             own committed offsets recorded in it
 //   delete    "deleted group NAME"
 // reset refuses a group that has members: their positions would overwrite it.
 // Exit 0 on success, 1 with "group VERB: <reason>" on stderr otherwise.
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
 
+#include "tools/admin_client.h"
 #include "tools/commands.h"
 #include "tools/kafka_admin.h"
 #include "tools/kafka_client_config.h"
@@ -30,7 +35,35 @@ struct GroupOptions {
   std::string name;
   std::string to;                   // reset: earliest, latest, OFFSET or @TIMESTAMP_MS
   std::vector<std::string> topics;  // reset: the topics to move (default: those with commits)
+  std::string checkpoint;           // reset --to-checkpoint
+  bool group_offsets = false;       // ... to the group's offsets recorded in it, not the cut
+  AdminOptions admin;
 };
+
+using TargetOffsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+
+// The offsets a checkpoint gives: its cut per partition, or (group_offsets) the
+// group's committed offsets it recorded.
+Result<TargetOffsets> CheckpointTargets(const GroupOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<AdminClient> admin, AdminClient::Connect(options.admin));
+  ASSIGN_OR_RETURN(nlohmann::json c, admin->Get("/api/v1/checkpoints/" + options.checkpoint));
+  TargetOffsets out;
+  if (options.group_offsets) {
+    for (const nlohmann::json& g : c["group_offsets"]) {
+      if (g["group"].get<std::string>() == options.name) {
+        out[{g["topic"].get<std::string>(), g["partition"].get<int32_t>()}] = g["offset"].get<int64_t>();
+      }
+    }
+    if (out.empty()) {
+      return InvalidArgument("checkpoint " + options.checkpoint + " recorded no offsets of group " + options.name);
+    }
+  } else {
+    for (const nlohmann::json& p : c["partitions"]) {
+      out[{p["topic"].get<std::string>(), p["partition"].get<int32_t>()}] = p["end_offset"].get<int64_t>();
+    }
+  }
+  return out;
+}
 
 using TopicPartitionList = RdPtr<rd_kafka_topic_partition_list_t>;
 
@@ -206,7 +239,13 @@ Result<std::pair<char, int64_t>> ParseTarget(std::string_view text) {
 }
 
 Status Reset(const GroupOptions& options) {
-  ASSIGN_OR_RETURN(auto target, ParseTarget(options.to));
+  std::pair<char, int64_t> target{'c', 0};  // 'c': from a checkpoint
+  TargetOffsets from_checkpoint;
+  if (options.checkpoint.empty()) {
+    ASSIGN_OR_RETURN(target, ParseTarget(options.to));
+  } else {
+    ASSIGN_OR_RETURN(from_checkpoint, CheckpointTargets(options));
+  }
   ASSIGN_OR_RETURN(RdPtr<rd_kafka_t> client, NewAdminClient(options.client));
   int timeout = options.client.timeout_ms;
   ASSIGN_OR_RETURN(GroupInfo info, DescribeGroup(client.get(), options.name, timeout));
@@ -217,7 +256,14 @@ Status Reset(const GroupOptions& options) {
   }
   // The partitions to move: every partition of the named topics, or those with commits.
   TopicPartitionList moved(rd_kafka_topic_partition_list_new(0));
-  if (!options.topics.empty()) {
+  if (options.group_offsets) {
+    // The partitions the group had offsets for when the checkpoint was taken.
+    for (const auto& [tp, offset] : from_checkpoint) {
+      bool named = options.topics.empty() ||
+                   std::find(options.topics.begin(), options.topics.end(), tp.first) != options.topics.end();
+      if (named) rd_kafka_topic_partition_list_add(moved.get(), tp.first.c_str(), tp.second);
+    }
+  } else if (!options.topics.empty()) {
     for (const std::string& topic : options.topics) {
       ASSIGN_OR_RETURN(int32_t count, TopicPartitionCount(client.get(), topic, timeout));
       for (int32_t p = 0; p < count; ++p) rd_kafka_topic_partition_list_add(moved.get(), topic.c_str(), p);
@@ -257,6 +303,20 @@ Status Reset(const GroupOptions& options) {
         }
         tp.offset = target.second;
         break;
+      case 'c': {
+        auto it = from_checkpoint.find({tp.topic, tp.partition});
+        if (it == from_checkpoint.end()) {
+          return InvalidArgument("checkpoint " + options.checkpoint + " does not cover " + tp.topic + "[" +
+                                 std::to_string(tp.partition) + "]");
+        }
+        if (it->second < marks.first) {
+          return InvalidArgument(std::string(tp.topic) + "[" + std::to_string(tp.partition) + "]: offset " +
+                                 std::to_string(it->second) + " of checkpoint " + options.checkpoint +
+                                 " was deleted (the log starts at " + std::to_string(marks.first) + ")");
+        }
+        tp.offset = it->second;
+        break;
+      }
       default:  // 't': no record that late means the end
         if (tp.offset < 0) tp.offset = marks.second;
     }
@@ -333,9 +393,8 @@ CommandRunner RegisterGroup(CLI::App& app) {
 
   CLI::App* reset = group->add_subcommand("reset", "Move the committed offsets of a group without members");
   reset->add_option("NAME", options->name, "Group id")->required();
-  reset->add_option("--to", options->to, "earliest, latest, OFFSET or @TIMESTAMP_MS")
-      ->required()
-      ->check(CLI::Validator(
+  CLI::Option* to = reset->add_option("--to", options->to, "earliest, latest, OFFSET or @TIMESTAMP_MS");
+  to->check(CLI::Validator(
           [](std::string& text) -> std::string {
             auto parsed = ParseTarget(text);
             return parsed.ok() ? std::string() : parsed.status().message();
@@ -344,6 +403,15 @@ CommandRunner RegisterGroup(CLI::App& app) {
   reset->add_option("-t,--topic", options->topics,
                     "Topic to move, every partition (repeatable; default: the topics it has offsets for)")
       ->allow_extra_args(false);
+  CLI::Option* checkpoint =
+      reset->add_option("--to-checkpoint", options->checkpoint, "A checkpoint's cut (or, with --group-offsets, "
+                                                                "the group's offsets recorded in it)")
+          ->excludes(to);
+  reset->add_flag("--group-offsets", options->group_offsets,
+                  "With --to-checkpoint: the group's own committed offsets recorded in the checkpoint")
+      ->needs(checkpoint);
+  reset->add_option("--admin", options->admin.url, "The broker's HTTP admin API (for --to-checkpoint)")
+      ->capture_default_str();
   AddClientOptions(*reset, options->client);
 
   CLI::App* remove = group->add_subcommand("delete", "Delete a group without members and its offsets");
@@ -353,7 +421,18 @@ CommandRunner RegisterGroup(CLI::App& app) {
   return [=] {
     if (list->parsed()) return Report("list", ListAll(*options));
     if (describe->parsed()) return Report("describe", Describe(*options));
-    if (reset->parsed()) return Report("reset", Reset(*options));
+    if (reset->parsed()) {
+      if (options->to.empty() && options->checkpoint.empty()) {
+        std::fprintf(stderr, "group reset: give --to or --to-checkpoint\n");
+        return 2;
+      }
+      // nlohmann throws on an admin answer of an unexpected shape.
+      try {
+        return Report("reset", Reset(*options));
+      } catch (const nlohmann::json::exception& e) {
+        return Report("reset", InvalidArgument(std::string("unexpected answer from the admin API: ") + e.what()));
+      }
+    }
     if (remove->parsed()) return Report("delete", Delete(*options));
     return 2;
   };

@@ -20,6 +20,7 @@
 
 #include "base/event_loop.h"
 #include "engine/broker.h"
+#include "engine/checkpoint_schedule.h"
 #include "net/http/http_server.h"
 #include "net/server/kafka_server.h"
 #include "tools/commands.h"
@@ -45,6 +46,7 @@ struct ServeOptions {
   std::string http_token;
   size_t http_max_body_bytes = 1u << 20;
   int64_t idempotency_window_minutes = 1440;
+  std::vector<std::string> checkpoint_schedule;  // PERIOD:PATTERN[:pin], repeatable
 };
 
 // What GET /api/v1/config shows: every option by its flag name (the token hidden).
@@ -64,7 +66,12 @@ std::map<std::string, std::string> Settings(const ServeOptions& o) {
           {"http", o.http},
           {"http-token", o.http_token.empty() ? "" : "(set)"},
           {"http-max-body-bytes", std::to_string(o.http_max_body_bytes)},
-          {"idempotency-window-minutes", std::to_string(o.idempotency_window_minutes)}};
+          {"idempotency-window-minutes", std::to_string(o.idempotency_window_minutes)},
+          {"checkpoint-schedule", [&] {
+             std::string all;
+             for (const std::string& s : o.checkpoint_schedule) all += (all.empty() ? "" : ",") + s;
+             return all;
+           }()}};
 }
 
 Result<std::pair<std::string, int>> SplitHostPort(const std::string& text) {
@@ -134,6 +141,14 @@ Status ApplyConfigFile(const std::string& path, CLI::App& cmd, ServeOptions& opt
       s = set_string(options.data_dir);
     } else if (name == "listen") {
       s = set_string(options.listen);
+    } else if (name == "checkpoint-schedule") {
+      const toml::array* list = value.as_array();
+      if (list == nullptr) s = InvalidArgument(name + " must be an array of strings");
+      for (size_t i = 0; s.ok() && list != nullptr && i < list->size(); ++i) {
+        std::optional<std::string> rule = (*list)[i].value<std::string>();
+        if (!rule) s = InvalidArgument(name + " must be an array of strings");
+        if (rule && !given) options.checkpoint_schedule.push_back(*rule);
+      }
     } else if (name == "http") {
       s = set_string(options.http);
     } else if (name == "http-token") {
@@ -236,6 +251,17 @@ int RunServe(const ServeOptions& options) {
     (*broker)->Shutdown().IgnoreError();
     return 1;
   }
+  std::vector<engine::ScheduleRule> rules;
+  for (const std::string& spec : options.checkpoint_schedule) {
+    Result<engine::ScheduleRule> rule = engine::ScheduleRule::Parse(spec);
+    if (!rule.ok()) {
+      spdlog::critical("--checkpoint-schedule: {}", rule.status().message());
+      (*server)->Stop();
+      (*broker)->Shutdown().IgnoreError();
+      return 2;
+    }
+    rules.push_back(std::move(*rule));
+  }
   std::unique_ptr<net::http::HttpServer> http;
   if (http_address) {
     net::http::HttpConfig http_config;
@@ -255,13 +281,16 @@ int RunServe(const ServeOptions& options) {
     }
     http = std::move(*started);
   }
+  std::unique_ptr<engine::CheckpointSchedule> schedule = engine::CheckpointSchedule::Start(**broker, rules);
   spdlog::info("millstream serving data directory {} ({} topics, {} shards) on {}:{}",
                options.data_dir, (*broker)->Topics().size(), (*broker)->shard_count(),
                listen->first, (*server)->port());
   std::unique_ptr<EventLoop> loop = EventLoop::Create(8).value();
   int signo = loop->Run(WaitForSignal(*loop, signal_fd));
   spdlog::info("signal {} received: stopping", signo);
-  // HTTP first: its requests in progress wait on the shards, which must still run.
+  // The schedule and HTTP first: their work in progress waits on the shards,
+  // which must still run.
+  schedule->Stop();
   if (http) http->Stop();
   // Groups first: a JoinGroup parked until a rebalance ends would otherwise keep
   // its connection, and the listener's stop, waiting.
@@ -326,6 +355,9 @@ CommandRunner RegisterServe(CLI::App& app) {
   cmd->add_option("--http-max-body-bytes", options->http_max_body_bytes,
                   "Largest HTTP request body accepted (larger: 413)")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  cmd->add_option("--checkpoint-schedule", options->checkpoint_schedule,
+                  "Take checkpoints by the clock: PERIOD:PATTERN[:pin] with PERIOD hourly, daily, monthly, "
+                  "Ns or Nm and a strftime PATTERN (repeatable), e.g. monthly:month-end-%Y-%m:pin");
   cmd->add_option("--idempotency-window-minutes", options->idempotency_window_minutes,
                   "How long a webhook's Idempotency-Key is remembered")
       ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{525600}));
