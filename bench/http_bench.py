@@ -59,8 +59,13 @@ class Broker:
 
 
 def call(conn, method, path, body=None, headers=None):
-    conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers or {})
-    r = conn.getresponse()
+    try:
+        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers or {})
+        r = conn.getresponse()
+    except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+        conn.close()  # the server ended the keep-alive connection: once more on a new one
+        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers or {})
+        r = conn.getresponse()
     data = r.read()
     if r.status >= 300:
         raise SystemExit(f"{method} {path}: {r.status} {data[:200]!r}")

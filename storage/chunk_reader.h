@@ -31,6 +31,10 @@ class ChunkReader {
       Status s = co_await io::ReadFully(file_, FilePos(pos), buffer_);
       if (!s.ok()) co_return s;
       start_ = pos;
+      // A scan goes on where this chunk ends: have the next one read while the
+      // caller works through this one.
+      uint64_t next = pos + want;
+      if (next < file_size_) file_.WillNeed(next, std::min<uint64_t>(chunk_, file_size_ - next));
     }
     co_return ConstBytes(buffer_.data() + (pos - start_), n);
   }

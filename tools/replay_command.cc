@@ -23,6 +23,7 @@
 #include "storage/record_batch_format.h"
 #include "storage/verifier.h"
 #include "tools/admin_client.h"
+#include "tools/batch_pipeline.h"
 #include "tools/commands.h"
 #include "tools/kafka_client_config.h"
 #include "tools/replay_output.h"
@@ -124,8 +125,8 @@ Result<engine::Checkpoint> ReadCheckpoint(EventLoop& loop, storage::io::FileSyst
 
 // Hands the records of one batch in [range.start, range.end) to `output`,
 // checking that offsets follow each other from `next` on.
-Status EmitBatch(const Range& range, const storage::BatchHeader& h, ConstBytes batch, int64_t& next,
-                 ReplayOutput& output) {
+Status EmitBatch(const Range& range, ConstBytes batch, int64_t& next, ReplayOutput& output) {
+  storage::BatchHeader h = *storage::PeekBatchHeader(batch);  // the verifier checked the framing
   ConstBytes area = batch.subspan(storage::batch_format::kRecords);
   Result<std::vector<std::byte>> records = storage::Decompress(h.compression(), area);
   if (!records.ok()) {
@@ -161,21 +162,23 @@ Status ReplayOffline(const ReplayOptions& o, ReplayOutput& output) {
     to = std::move(c);
   }
   ASSIGN_OR_RETURN(std::vector<Range> ranges, Ranges(from, to, {}, Split(o.topics)));
+  // This thread reads and verifies; the pipeline's decodes and hashes (the
+  // partition being worked on and its next offset are set only while it is idle).
+  const Range* current = nullptr;
+  int64_t next = 0;
+  BatchPipeline pipeline([&](std::vector<std::byte> batch) { return EmitBatch(*current, batch, next, output); });
   for (const Range& range : ranges) {
     output.NotePartition(range.topic, range.partition);
     std::string dir = storage::PartitionPath(o.data_dir, range.topic, range.partition);
     ASSIGN_OR_RETURN(bool exists, fs.Exists(dir));
     if (!exists) return NotFound(Where(range) + ": no directory " + dir);
-    int64_t next = range.start;
-    Status emitted;
+    current = &range;
+    next = range.start;
     storage::VerifyRange verify{Offset(range.start), Offset(range.end),
-                                [&](const storage::BatchHeader& h, ConstBytes batch) {
-                                  emitted = EmitBatch(range, h, batch, next, output);
-                                  return emitted;
-                                }};
+                                [&](const storage::BatchHeader&, ConstBytes batch) { return pipeline.Push(batch); }};
     storage::VerifySummary summary;
     Status walked = loop->Run(storage::VerifyPartition(fs, dir, summary, &verify));
-    if (!emitted.ok()) return emitted;
+    RETURN_IF_ERROR(pipeline.Drain());
     RETURN_IF_ERROR(walked.WithContext(Where(range)));
     if (!summary.problems.empty()) {
       // Records are handed on only from batches that checked out: `next` is the

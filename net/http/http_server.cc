@@ -105,6 +105,12 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(engine::Broker& broker, Ka
   // An idle keep-alive connection (Prometheus keeps its own) holds a worker until
   // this runs out, and Stop waits for the workers.
   http.set_keep_alive_timeout(2);
+  // cpp-httplib closes a connection after 5 requests by default: a webhook
+  // sender or a scraper would reconnect every 5 requests.
+  http.set_keep_alive_max_count(1000);
+  // cpp-httplib writes a response's headers and body apart: with Nagle's
+  // algorithm the body would wait for the client's delayed ACK (40 ms).
+  http.set_tcp_nodelay(true);
   http.set_pre_routing_handler([token = c.admin_token](const httplib::Request& req, httplib::Response& res) {
     // cpp-httplib 0.11 applies the body limit only to a Content-Length: a chunked
     // body would be read whole, however large. This runs before the body is read.

@@ -66,6 +66,14 @@ class File {
   virtual Status Allocate(uint64_t offset, uint64_t length) = 0;
   virtual Result<uint64_t> Size() = 0;
 
+  // A hint that [offset, offset+length) will be read soon: the backend may start
+  // reading it in the background (the io_uring one asks the kernel's page cache
+  // to, POSIX_FADV_WILLNEED). It changes nothing but timing; the default ignores it.
+  virtual void WillNeed(uint64_t offset, uint64_t length) {
+    (void)offset;
+    (void)length;
+  }
+
   virtual const std::string& path() const = 0;
 };
 

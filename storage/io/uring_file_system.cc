@@ -179,6 +179,10 @@ class UringFile final : public File {
   Status Truncate(uint64_t size) override;
   Status Allocate(uint64_t offset, uint64_t length) override;
   Result<uint64_t> Size() override;
+  void WillNeed(uint64_t offset, uint64_t length) override {
+    // Starts readahead and returns; a failure only costs the overlap.
+    (void)posix_fadvise(fd_.get(), static_cast<off_t>(offset), static_cast<off_t>(length), POSIX_FADV_WILLNEED);
+  }
   const std::string& path() const override { return path_; }
 
  private:
