@@ -260,6 +260,7 @@ TEST_F(HttpApiTest, TooManyRecordsOrAChunkedBodyAreRefusedWhole) {
   EXPECT_EQ(RecordsIn("bulk"), 10000);
 
   // A body without a Content-Length (chunked) could be of any size: refused.
+  testing::IgnoreSigpipe();  // the refusal may come before the whole body was sent
   httplib::Client client("127.0.0.1", broker_->http_port());
   httplib::Result chunked = client.Post(
       "/api/v1/topics/bulk/records",
@@ -270,8 +271,11 @@ TEST_F(HttpApiTest, TooManyRecordsOrAChunkedBodyAreRefusedWhole) {
         return true;
       },
       "application/json");
-  ASSERT_TRUE(chunked);
-  EXPECT_EQ(chunked->status, 411);
+  // The broker answers 411 before reading the body; the client sees the answer,
+  // or (when it was still sending) a connection closed under it.
+  if (chunked) {
+    EXPECT_EQ(chunked->status, 411);
+  }
   EXPECT_EQ(RecordsIn("bulk"), 10000);
 }
 

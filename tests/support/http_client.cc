@@ -2,13 +2,17 @@
 
 #include <httplib.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <sstream>
 
 namespace millstream::testing {
 
+void IgnoreSigpipe() { signal(SIGPIPE, SIG_IGN); }
+
 HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body,
                const std::map<std::string, std::string>& headers) {
+  IgnoreSigpipe();
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(10);
   client.set_read_timeout(60);

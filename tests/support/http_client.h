@@ -17,6 +17,12 @@ struct HttpReply {
 HttpReply Http(int port, const std::string& method, const std::string& path, const std::string& body = "",
                const std::map<std::string, std::string>& headers = {});
 
+// Makes a write to a connection the broker already closed an error instead of
+// a SIGPIPE that kills the test (the broker may answer and close before it read
+// a whole body it refuses). Http() calls it; tests that use a client of their
+// own call it first.
+void IgnoreSigpipe();
+
 // Every sample of a /metrics page by its series ("name{label=\"v\",...}" as
 // written), or an error naming the first line that is not valid exposition
 // format (a sample without a TYPE before it, a bad label, a bad number).
