@@ -58,6 +58,11 @@ Task<Result<std::map<std::string, Checkpoint>>> LoadAll(storage::io::FileSystem*
       spdlog::error("checkpoint file {} is left out: {}", path, checkpoint.status().ToString());
       continue;
     }
+    if (file != checkpoint->name + kExtension) {
+      // A renamed file: its name is what Remove would delete, so refuse the mismatch.
+      spdlog::error("checkpoint file {} is left out: it holds checkpoint {}", path, checkpoint->name);
+      continue;
+    }
     out[checkpoint->name] = std::move(*checkpoint);
   }
   co_return out;
@@ -93,12 +98,21 @@ std::string Checkpoint::ToJson() const {
 }
 
 Result<Checkpoint> Checkpoint::FromJson(const std::string& text) {
+  // nlohmann throws on a field of the wrong type (value() included): a damaged
+  // but checksummed file must be refused, not crash the broker's start.
+  try {
+    return FromJsonOrThrow(text);
+  } catch (const nlohmann::json::exception& e) {
+    return Corruption(std::string("checkpoint JSON: ") + e.what());
+  }
+}
+
+Result<Checkpoint> Checkpoint::FromJsonOrThrow(const std::string& text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object() || j.value("version", 0) != 1) {
     return Corruption("not a version 1 checkpoint");
   }
-  // value() with defaults of the right type: a field of the wrong type reads as
-  // missing instead of throwing; the name and the cut must be there.
+  // The name and the cut must be there; the rest has defaults.
   Checkpoint c;
   auto field_ok = [&](const char* key, auto check) { return j.contains(key) && check(j[key]); };
   if (!field_ok("name", [](const nlohmann::json& v) { return v.is_string(); }) ||
@@ -160,6 +174,7 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(Shard& shard, std
   if (!loaded) return ShuttingDown("shard stopped");
   if (!loaded->ok()) return loaded->status().WithContext("load checkpoints");
   store->checkpoints_ = std::move(**loaded);
+  store->IndexPins();
   return store;
 }
 
@@ -173,6 +188,7 @@ Status CheckpointStore::Save(const Checkpoint& checkpoint) {
   RETURN_IF_ERROR(*written);
   std::lock_guard<std::mutex> lock(mu_);
   checkpoints_[checkpoint.name] = checkpoint;
+  IndexPins();
   return Status::Ok();
 }
 
@@ -187,6 +203,7 @@ Status CheckpointStore::Remove(const std::string& name) {
   RETURN_IF_ERROR(*removed);
   std::lock_guard<std::mutex> lock(mu_);
   checkpoints_.erase(name);
+  IndexPins();
   return Status::Ok();
 }
 
@@ -204,14 +221,28 @@ std::vector<Checkpoint> CheckpointStore::List() const {
   return out;
 }
 
-std::optional<int64_t> CheckpointStore::PinnedFrom(const std::string& topic, int32_t partition) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::optional<int64_t> from;
+void CheckpointStore::IndexPins() {
+  pinned_from_.clear();
   for (const auto& [name, c] : checkpoints_) {
     if (!c.pinned) continue;
-    if (const CutPartition* p = c.Find(topic, partition)) from = std::min(from.value_or(p->end), p->end);
+    for (const CutPartition& p : c.partitions) {
+      auto [it, added] = pinned_from_.try_emplace({p.topic, p.partition}, p.end);
+      if (!added) it->second = std::min(it->second, p.end);
+    }
   }
-  return from;
+}
+
+void CheckpointStore::HoldEverything(bool hold) {
+  std::lock_guard<std::mutex> lock(mu_);
+  holding_everything_ += hold ? 1 : -1;
+}
+
+std::optional<int64_t> CheckpointStore::PinnedFrom(const std::string& topic, int32_t partition) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (holding_everything_ > 0) return 0;
+  auto it = pinned_from_.find({topic, partition});
+  if (it == pinned_from_.end()) return std::nullopt;
+  return it->second;
 }
 
 }  // namespace millstream::engine

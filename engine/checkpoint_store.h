@@ -50,9 +50,13 @@ struct Checkpoint {
   std::vector<CutGroupOffset> groups;    // sorted by group, topic, partition
 
   std::string ToJson() const;
+  // Corruption when the JSON is not a version 1 checkpoint (never throws).
   static Result<Checkpoint> FromJson(const std::string& json);
   // The cut of one partition, or nullptr when the checkpoint does not cover it.
   const CutPartition* Find(const std::string& topic, int32_t partition) const;
+
+ private:
+  static Result<Checkpoint> FromJsonOrThrow(const std::string& json);
 };
 
 // 1 to 200 characters of [a-zA-Z0-9._-], not "." or "..".
@@ -81,14 +85,22 @@ class CheckpointStore {
   // The smallest cut of `topic`/`partition` among pinned checkpoints: retention
   // keeps every segment with records at or after it. nullopt: nothing pinned there.
   std::optional<int64_t> PinnedFrom(const std::string& topic, int32_t partition) const;
+  // While a pinned checkpoint is being made its cut is not known yet: hold every
+  // segment of every partition until it is stored (HoldEverything(false)).
+  void HoldEverything(bool hold);
 
  private:
   CheckpointStore(Shard& shard, std::string dir) : shard_(shard), dir_(std::move(dir)) {}
+  void IndexPins();  // rebuilds pinned_from_; mu_ held
 
   Shard& shard_;
   const std::string dir_;
   mutable std::mutex mu_;
   std::map<std::string, Checkpoint> checkpoints_;  // guarded by mu_
+  // The smallest pinned cut per partition, so that a retention run looks one up
+  // instead of scanning every checkpoint (guarded by mu_).
+  std::map<std::pair<std::string, int32_t>, int64_t> pinned_from_;
+  int holding_everything_ = 0;  // guarded by mu_
 };
 
 }  // namespace millstream::engine

@@ -46,6 +46,18 @@ Result<Checkpoint> CreateCheckpoint(Broker& broker, const CheckpointRequest& req
   checkpoint.note = request.note;
   checkpoint.pinned = request.pin;
   checkpoint.created_ms = SystemClock::Instance().Now().value();
+  // A pin must hold from the moment of the cut, not from when it is stored: until
+  // then retention keeps everything.
+  struct Hold {
+    CheckpointStore& store;
+    bool on;
+    Hold(CheckpointStore& s, bool pin) : store(s), on(pin) {
+      if (on) store.HoldEverything(true);
+    }
+    ~Hold() {
+      if (on) store.HoldEverything(false);
+    }
+  } hold(broker.checkpoints(), request.pin);
   ASSIGN_OR_RETURN(checkpoint.partitions, broker.TakeCut(request.topics));
   Broker* b = &broker;
   std::function<Task<std::vector<CutGroupOffset>>(Shard&)> read = [b](Shard& shard) {
@@ -56,6 +68,11 @@ Result<Checkpoint> CreateCheckpoint(Broker& broker, const CheckpointRequest& req
   checkpoint.groups = std::move(*groups);
   RETURN_IF_ERROR(broker.checkpoints().Save(checkpoint));
   return checkpoint;
+}
+
+Status DeleteCheckpoint(Broker& broker, const std::string& name) {
+  std::lock_guard<std::mutex> one_at_a_time(ChangeMutex());
+  return broker.checkpoints().Remove(name);
 }
 
 Result<Checkpoint> ReleaseCheckpoint(Broker& broker, const std::string& name) {

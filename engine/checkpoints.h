@@ -21,6 +21,8 @@ struct CheckpointRequest {
 // InvalidArgument (bad name), Busy (the name exists), NotFound (an unknown
 // topic), ShuttingDown, or the log's or file system's error.
 Result<Checkpoint> CreateCheckpoint(Broker& broker, const CheckpointRequest& request);
+// Removes it (and its pin) durably. NotFound when there is no such checkpoint.
+Status DeleteCheckpoint(Broker& broker, const std::string& name);
 // Lifts the pin (durably). NotFound when there is no such checkpoint.
 Result<Checkpoint> ReleaseCheckpoint(Broker& broker, const std::string& name);
 

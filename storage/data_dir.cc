@@ -39,4 +39,18 @@ Result<std::vector<PartitionDir>> ListPartitions(io::FileSystem& fs, const std::
   return out;
 }
 
+Task<Result<Offset>> ReadDeletedBefore(io::FileSystem& fs, const std::string& partition_dir) {
+  Result<std::vector<std::byte>> text = co_await io::ReadWholeFile(fs, io::JoinPath(partition_dir, "log_start_offset"));
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) co_return Offset(0);
+    co_return text.status();
+  }
+  std::string digits(reinterpret_cast<const char*>(text->data()), text->size());
+  int64_t value = -1;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec != std::errc() || value < 0) co_return Corruption(partition_dir + "/log_start_offset does not hold an offset");
+  co_return Offset(value);
+}
+
 }  // namespace millstream::storage
+

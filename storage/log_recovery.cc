@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "storage/chunk_reader.h"
+#include "storage/data_dir.h"
 #include "storage/partition_log.h"
 #include "storage/record_batch_format.h"
 
@@ -165,13 +166,8 @@ Task<Status> PartitionLog::Recover(RecoveryReport& report) {
 
 // The start DeleteRecords set, if any ("log_start_offset": the offset in decimal).
 Task<Status> PartitionLog::LoadLogStart() {
-  Result<std::vector<std::byte>> text = co_await io::ReadWholeFile(fs_, io::JoinPath(dir_, "log_start_offset"));
-  if (!text.ok()) co_return text.status().code() == StatusCode::kNotFound ? Status::Ok() : text.status();
-  std::string digits(AsStringView(*text));
-  int64_t value = -1;
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || value < 0) co_return Corruption(dir_ + "/log_start_offset does not hold an offset");
-  deleted_before_ = std::min(Offset(value), written_next_);
+  CO_ASSIGN_OR_RETURN(Offset deleted_before, co_await ReadDeletedBefore(fs_, dir_));
+  deleted_before_ = std::min(deleted_before, written_next_);
   co_return Status::Ok();
 }
 

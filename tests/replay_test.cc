@@ -12,8 +12,10 @@
 #include <sstream>
 #include <thread>
 
+#include "net/kafka/protocol/delete_records.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/http_client.h"
+#include "tests/support/kafka_client.h"
 
 namespace millstream {
 namespace {
@@ -117,6 +119,38 @@ TEST_F(ReplayTest, RecordsBetweenCheckpointsEqualWhatKcatReadsAndTheDigestHoldsO
   testing::CommandResult sum = testing::RunCommand("/usr/bin/sha256sum", {raw_path});
   EXPECT_EQ("digest\tsha256:" + sum.out.substr(0, 64), digest);
   std::remove(raw_path.c_str());
+}
+
+TEST_F(ReplayTest, RecordsDeleteRecordsRemovedAreMissingOfflineAsOnline) {
+  Post("/api/v1/topics", {{"name", "orders"}, {"partitions", 1}});
+  Checkpoint("a");
+  ProduceEveryCodec("orders", 0, "x");  // offsets 0..14, one segment
+  Checkpoint("b");
+  auto client = testing::KafkaClient::Connect(broker_.bootstrap());
+  ASSERT_TRUE(client.ok());
+  net::kafka::DeleteRecordsRequest request;
+  request.topics.push_back({"orders", {{PartitionId(0), Offset(4)}}});
+  auto deleted = (*client)->Call<net::kafka::DeleteRecordsApi>(1, request);
+  ASSERT_TRUE(deleted.ok());
+  ASSERT_EQ(deleted->topics.at(0).partitions.at(0).low_watermark, Offset(4));
+  testing::CommandResult online = ReplayOnline("a", "b", {"--verify-only"});
+  EXPECT_EQ(online.exit_code, 1) << online.out;
+  ASSERT_EQ(broker_.Stop(), 0);
+  testing::CommandResult offline = Replay({"--from", "a", "--to", "b", "--data-dir", broker_.data_dir(), "--verify-only"});
+  EXPECT_EQ(offline.exit_code, 1);
+  EXPECT_NE(offline.out.find("replay: FAILED: topic orders partition 0: offsets 0 to 3 are missing"), std::string::npos)
+      << offline.out;
+  ASSERT_TRUE(broker_.Start());
+}
+
+TEST_F(ReplayTest, AReplayWhoseOutputCannotBeWrittenFails) {
+  Post("/api/v1/topics", {{"name", "orders"}, {"partitions", 1}});
+  Checkpoint("a");
+  ProduceEveryCodec("orders", 0, "x");
+  Checkpoint("b");
+  testing::CommandResult full = ReplayOnline("a", "b", {"--out", "/dev/full"});
+  EXPECT_EQ(full.exit_code, 1);
+  EXPECT_NE(full.out.find("replay: FAILED: writing the records to /dev/full failed"), std::string::npos) << full.out;
 }
 
 TEST_F(ReplayTest, AFlippedByteInsideTheRangeFailsTheReplayWithItsPosition) {

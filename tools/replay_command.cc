@@ -11,9 +11,11 @@
 // Output: the records (--format jsonl, or raw: the canonical bytes themselves, so
 // `sha256sum` of it equals the digest) to --out or stdout; the summary to stderr,
 // or to stdout with --verify-only (no records). Exit 0 when complete, 1 otherwise.
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "engine/checkpoint_store.h"
@@ -56,9 +58,16 @@ struct Range {
 
 std::string Where(const Range& r) { return "topic " + r.topic + " partition " + std::to_string(r.partition); }
 
+// Offsets [from, found) are not there: `found` is the next offset that is, or
+// kToTheEnd when the log ends at `from`.
 Status Missing(const Range& r, int64_t from, int64_t found) {
+  if (found == kToTheEnd) {
+    std::string until = r.end == kToTheEnd ? "" : " to " + std::to_string(r.end - 1);
+    return Corruption(Where(r) + ": offsets " + std::to_string(from) + until + " are missing (the log ends at " +
+                      std::to_string(from) + ")");
+  }
   return Corruption(Where(r) + ": offsets " + std::to_string(from) + " to " + std::to_string(found - 1) +
-                    " are missing" + (found == kToTheEnd ? " (the log ends before them)" : ""));
+                    " are missing");
 }
 
 // ---- The ranges, from checkpoints ----
@@ -172,20 +181,33 @@ Status ReplayOffline(const ReplayOptions& o, ReplayOutput& output) {
     std::string dir = storage::PartitionPath(o.data_dir, range.topic, range.partition);
     ASSIGN_OR_RETURN(bool exists, fs.Exists(dir));
     if (!exists) return NotFound(Where(range) + ": no directory " + dir);
+    // Records DeleteRecords removed may still sit in a segment: they are not
+    // served, so they are missing here as they would be online.
+    ASSIGN_OR_RETURN(Offset deleted_before, loop->Run(storage::ReadDeletedBefore(fs, dir)));
+    if (range.start < deleted_before.value() && range.start < range.end) {
+      return Missing(range, range.start, std::min(deleted_before.value(), range.end));
+    }
     current = &range;
     next = range.start;
-    storage::VerifyRange verify{Offset(range.start), Offset(range.end),
-                                [&](const storage::BatchHeader&, ConstBytes batch) { return pipeline.Push(batch); }};
     storage::VerifySummary summary;
-    Status walked = loop->Run(storage::VerifyPartition(fs, dir, summary, &verify));
-    RETURN_IF_ERROR(pipeline.Drain());
-    RETURN_IF_ERROR(walked.WithContext(Where(range)));
-    if (!summary.problems.empty()) {
-      // Records are handed on only from batches that checked out: `next` is the
-      // first offset not replayed.
+    // The first damage found ends the replay there, before any later batch is
+    // handed on (the verifier itself goes on to the next segment). Records are
+    // handed on only from batches whose CRC checked out, so once the pipeline
+    // is drained `next` is the first offset not replayed.
+    auto damaged = [&] {
       return Corruption(Where(range) + " at offset " + std::to_string(next) + ": " +
                         summary.problems.front().ToString());
-    }
+    };
+    storage::VerifyRange verify{Offset(range.start), Offset(range.end),
+                                [&](const storage::BatchHeader&, ConstBytes batch) -> Status {
+                                  if (summary.problems.empty()) return pipeline.Push(batch);
+                                  RETURN_IF_ERROR(pipeline.Drain());
+                                  return damaged();
+                                }};
+    Status walked = loop->Run(storage::VerifyPartition(fs, dir, summary, &verify));
+    RETURN_IF_ERROR(pipeline.Drain());
+    if (!summary.problems.empty()) return damaged();
+    RETURN_IF_ERROR(walked.WithContext(Where(range)));
     if (range.end != kToTheEnd && next != range.end) return Missing(range, next, kToTheEnd);
   }
   return Status::Ok();
@@ -331,7 +353,12 @@ CommandRunner RegisterReplay(CLI::App& app) {
     } catch (const nlohmann::json::exception& e) {
       status = InvalidArgument(std::string("unexpected answer from the admin API: ") + e.what());
     }
-    if (out != stdout) std::fclose(out);
+    // A record that did not reach the output makes the replay incomplete.
+    bool written = std::fflush(out) == 0 && std::ferror(out) == 0;
+    if (out != stdout) written = std::fclose(out) == 0 && written;
+    if (status.ok() && !written) {
+      status = IoError("writing the records to " + (o->out.empty() ? std::string("stdout") : o->out) + " failed");
+    }
     if (!status.ok()) {
       std::fprintf(stderr, "replay: FAILED: %s\n", status.message().c_str());
       return 1;

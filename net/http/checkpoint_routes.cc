@@ -102,7 +102,7 @@ void AddCheckpointRoutes(Routes& routes, ApiContext& context) {
     ReplyJson(res, 200, out);
   });
   routes.Add("DELETE", kCheckpointPath, [&context](const httplib::Request& req, httplib::Response& res) {
-    Status removed = context.broker.checkpoints().Remove(req.matches[1]);
+    Status removed = engine::DeleteCheckpoint(context.broker, req.matches[1]);
     if (removed.code() == StatusCode::kNotFound) {
       return ReplyError(res, 404, "unknown_checkpoint", removed.message());
     }
