@@ -47,6 +47,8 @@ struct ServeOptions {
   size_t http_max_body_bytes = 1u << 20;
   int64_t idempotency_window_minutes = 1440;
   std::vector<std::string> checkpoint_schedule;  // PERIOD:PATTERN[:pin], repeatable
+  int max_connections = 10000;
+  int max_connections_per_ip = 1000;
 };
 
 // What GET /api/v1/config shows: every option by its flag name (the token hidden).
@@ -67,6 +69,8 @@ std::map<std::string, std::string> Settings(const ServeOptions& o) {
           {"http-token", o.http_token.empty() ? "" : "(set)"},
           {"http-max-body-bytes", std::to_string(o.http_max_body_bytes)},
           {"idempotency-window-minutes", std::to_string(o.idempotency_window_minutes)},
+          {"max-connections", std::to_string(o.max_connections)},
+          {"max-connections-per-ip", std::to_string(o.max_connections_per_ip)},
           {"checkpoint-schedule", [&] {
              std::string all;
              for (const std::string& s : o.checkpoint_schedule) all += (all.empty() ? "" : ",") + s;
@@ -149,6 +153,10 @@ Status ApplyConfigFile(const std::string& path, CLI::App& cmd, ServeOptions& opt
         if (!rule) s = InvalidArgument(name + " must be an array of strings");
         if (rule && !given) options.checkpoint_schedule.push_back(*rule);
       }
+    } else if (name == "max-connections") {
+      s = set_int(options.max_connections);
+    } else if (name == "max-connections-per-ip") {
+      s = set_int(options.max_connections_per_ip);
     } else if (name == "http") {
       s = set_string(options.http);
     } else if (name == "http-token") {
@@ -245,6 +253,8 @@ int RunServe(const ServeOptions& options) {
   server_config.info.advertised_host = advertise.first;
   server_config.info.advertised_port = advertise.second;
   server_config.limits.max_frame_bytes = options.max_request_bytes;
+  server_config.admission.max_total = options.max_connections;
+  server_config.admission.max_per_address = options.max_connections_per_ip;
   Result<std::unique_ptr<net::KafkaServer>> server = net::KafkaServer::Start(**broker, server_config);
   if (!server.ok()) {
     spdlog::critical("cannot listen: {}", server.status().ToString());
@@ -355,6 +365,12 @@ CommandRunner RegisterServe(CLI::App& app) {
   cmd->add_option("--http-max-body-bytes", options->http_max_body_bytes,
                   "Largest HTTP request body accepted (larger: 413)")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  cmd->add_option("--max-connections", options->max_connections,
+                  "Kafka connections open at once; more are closed as soon as accepted (max.connections)")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  cmd->add_option("--max-connections-per-ip", options->max_connections_per_ip,
+                  "Kafka connections open at once from one address (max.connections.per.ip)")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
   cmd->add_option("--checkpoint-schedule", options->checkpoint_schedule,
                   "Take checkpoints by the clock: PERIOD:PATTERN[:pin] with PERIOD hourly, daily, monthly, "
                   "Ns or Nm and a strftime PATTERN (repeatable), e.g. monthly:month-end-%Y-%m:pin");

@@ -183,6 +183,9 @@ void RenderKafka(PromText& text, const MetricsSnapshot& s) {
               "Kafka client connections accepted.");
   text.Sample("millstream_kafka_connections_accepted_total", {},
               static_cast<double>(s.requests.connections_accepted));
+  text.Family("millstream_kafka_connections_refused_total", "counter",
+              "Kafka connections closed at once: over --max-connections or --max-connections-per-ip.");
+  text.Sample("millstream_kafka_connections_refused_total", {}, static_cast<double>(s.requests.connections_refused));
   text.Family("millstream_kafka_requests_total", "counter", "Kafka requests received, per API.");
   for (const auto& [key, n] : s.requests.requests) {
     text.Sample("millstream_kafka_requests_total", {{"api", std::string(kafka::ApiKeyName(key))}},

@@ -26,6 +26,7 @@ struct FetchTraffic {
 
 struct RequestMetrics {
   uint64_t connections_accepted = 0;
+  uint64_t connections_refused = 0;  // over --max-connections or --max-connections-per-ip
   std::map<std::string, FetchTraffic> fetched;  // by topic
   std::map<ApiKey, uint64_t> requests;
   std::map<int16_t, uint64_t> errors;  // error code → error_code fields answered with it
@@ -37,6 +38,7 @@ struct RequestMetrics {
 
   void Merge(const RequestMetrics& other) {
     connections_accepted += other.connections_accepted;
+    connections_refused += other.connections_refused;
     for (const auto& [topic, t] : other.fetched) {
       FetchTraffic& mine = fetched[topic];
       mine.partitions += t.partitions;

@@ -15,6 +15,7 @@
 
 #include "base/buffer_ring.h"
 #include "base/check.h"
+#include "base/clock.h"
 #include "base/multishot_op.h"
 #include "base/timed_wait.h"
 
@@ -140,16 +141,31 @@ Task<void> KafkaServer::AcceptLoop(KafkaServer* server, size_t shard_index) {
     sockaddr_in peer{};
     socklen_t peer_len = sizeof(peer);
     getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len);
+    uint32_t address = peer.sin_addr.s_addr;
+    if (std::optional<std::string> refused = server->admission_.Admit(address)) {
+      close(fd);
+      ++state.metrics.connections_refused;
+      // One line a second at most: a storm must not flood the log either.
+      int64_t now = SystemClock::Instance().MonotonicNanos();
+      if (now - state.last_refusal_log_ns >= 1'000'000'000) {
+        state.last_refusal_log_ns = now;
+        spdlog::warn("refused a connection from {}: {} ({} refused so far on shard {})", PeerName(peer), *refused,
+                     state.metrics.connections_refused, shard_index);
+      }
+      continue;
+    }
     // The count drops when the connection object goes, that is after its last
     // request finished and its last response was sent: Stop() waits for that.
     ++server->live_connections_;
     ++state.metrics.connections_accepted;
     std::atomic<int>* live = &server->live_connections_;
+    ConnectionAdmission* admission = &server->admission_;
     std::shared_ptr<Connection> connection(
         new Connection(fd, PeerName(peer), server->broker_, shard, buffers, server->config_.info,
                        server->config_.limits, state.metrics),
-        [live](Connection* c) {
+        [live, admission, address](Connection* c) {
           delete c;
+          admission->Release(address);
           --*live;
         });
     std::erase_if(state.connections, [](const std::weak_ptr<Connection>& c) { return c.expired(); });

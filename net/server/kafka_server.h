@@ -15,6 +15,7 @@
 #include "engine/broker.h"
 #include "net/kafka/handler.h"
 #include "net/server/connection.h"
+#include "net/server/connection_admission.h"
 
 namespace millstream::net {
 
@@ -23,6 +24,7 @@ struct ServerConfig {
   int port = 9092;
   kafka::ServerInfo info;  // advertised_port 0: the port actually bound
   ConnectionLimits limits;
+  AdmissionLimits admission;
 };
 
 class KafkaServer {
@@ -42,12 +44,15 @@ class KafkaServer {
     int listen_fd = -1;
     std::vector<std::weak_ptr<Connection>> connections;  // touched on the shard only
     kafka::RequestMetrics metrics;                        // touched on the shard only
+    int64_t last_refusal_log_ns = -1'000'000'000'000;     // touched on the shard only
   };
-  KafkaServer(engine::Broker& broker, ServerConfig config) : broker_(broker), config_(std::move(config)) {}
+  KafkaServer(engine::Broker& broker, ServerConfig config)
+      : broker_(broker), config_(std::move(config)), admission_(config_.admission) {}
   static Task<void> AcceptLoop(KafkaServer* server, size_t shard_index);
 
   engine::Broker& broker_;
   ServerConfig config_;
+  ConnectionAdmission admission_;
   int port_ = 0;
   std::vector<ShardState> shards_;
   std::atomic<int> live_connections_{0};
