@@ -150,6 +150,12 @@ Result<std::unique_ptr<Broker>> Broker::Open(BrokerConfig config) {
     broker->Shutdown().IgnoreError();
     return loaded;
   }
+  {
+    // The first verdict before any produce is served, then every disk_check_ms.
+    Broker* raw = broker.get();
+    Shard& first = *broker->shards_[0];
+    first.Post([raw, &first] { first.loop().Spawn(DiskWatchLoop(raw)); });
+  }
   for (size_t i = 0; i < broker->shards_.size(); ++i) {
     broker->retention_wakers_.push_back(std::make_unique<TimedWaitList>());
     Broker* raw = broker.get();
@@ -286,6 +292,7 @@ Status Broker::Shutdown() {
     TimedWaitList* waker = retention_wakers_[i].get();
     shards_[i]->Post([waker] { waker->Notify(); });
   }
+  if (!shards_.empty()) shards_[0]->Post([this] { disk_waker_.Notify(); });
   // Groups first: their commits append to logs of their own, on the same shards.
   Status groups_closed = groups_ ? groups_->Close() : Status::Ok();
   std::map<std::string, std::shared_ptr<Topic>> topics;
@@ -325,6 +332,34 @@ Status Broker::Shutdown() {
   for (auto& shard : shards_) shard->Stop();
   topics.clear();
   return first;
+}
+
+void Broker::CheckFreeSpace(Shard& shard) {
+  Result<uint64_t> free = shard.fs().FreeBytes(config_.data_dir);
+  if (!free.ok()) return;  // keep the last verdict; the next check tries again
+  disk_free_bytes_ = *free;
+  bool low = config_.min_free_bytes > 0 && *free < config_.min_free_bytes;
+  if (low == disk_low_) return;
+  disk_low_ = low;
+  if (low) {
+    spdlog::error("disk nearly full: {} bytes free on {}, below --min-free-bytes {}: produce is refused "
+                  "(KAFKA_STORAGE_ERROR, retriable) until space returns; fetch, commits and checkpoints go on",
+                  *free, config_.data_dir, config_.min_free_bytes);
+  } else {
+    spdlog::info("disk space returned: {} bytes free on {}: produce resumes", *free, config_.data_dir);
+  }
+}
+
+Task<void> Broker::DiskWatchLoop(Broker* broker) {
+  Shard& shard = *broker->shards_[0];
+  while (true) {
+    broker->CheckFreeSpace(shard);
+    // Checked right before the wait, with no suspension in between: the stop's
+    // Notify runs on this shard too, so it comes before (and ends the loop here)
+    // or after the wait began (and wakes it).
+    if (broker->stopping_) break;
+    co_await broker->disk_waker_.WaitFor(shard.loop(), broker->config_.disk_check_ms);
+  }
 }
 
 Task<void> Broker::RetentionLoop(Broker* broker, size_t shard_index) {
@@ -582,6 +617,10 @@ Task<Result<ProduceResult>> Broker::Produce(Shard& current, const std::string& t
 
 Task<Result<ProduceResult>> Broker::Append(Shard& current, const std::string& topic,
                                            int32_t partition, MutableBytes batch) {
+  if (disk_low_) {
+    co_return NoSpace("only " + std::to_string(disk_free_bytes_.load()) + " bytes free on " + config_.data_dir +
+                      " (--min-free-bytes " + std::to_string(config_.min_free_bytes) + ")");
+  }
   std::shared_ptr<Topic> keep;
   CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
   TimestampType timestamp_type;

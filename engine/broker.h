@@ -44,6 +44,12 @@ struct BrokerConfig {
   // The clock of group sessions and offset expiry (borrowed; null: the system's).
   // Tests pass a ManualClock.
   const Clock* group_clock = nullptr;
+  // Below this much free space on the data directory's file system, produce is
+  // refused (NoSpace) until space returns; what is left is the reserve that
+  // committed offsets, checkpoints and webhook keys keep writing to. 0: no
+  // threshold (a full disk still refuses an append before it takes an offset).
+  uint64_t min_free_bytes = 256ull << 20;
+  int64_t disk_check_ms = 1000;  // how often the free space is looked at
 };
 
 // What a client learns about a partition.
@@ -155,6 +161,11 @@ class Broker {
   // is not a shard (it blocks every shard for the moment of the cut). NotFound
   // for an unknown topic; the log's error when the cut could not become durable.
   Result<std::vector<CutPartition>> TakeCut(const std::vector<std::string>& topics);
+  // The free space last measured on the data directory's file system, and
+  // whether produce is refused for it (below BrokerConfig::min_free_bytes).
+  uint64_t disk_free_bytes() const { return disk_free_bytes_; }
+  bool produce_refused_for_space() const { return disk_low_; }
+
   // The named checkpoints (valid between Open and Shutdown); their pins hold
   // retention.
   CheckpointStore& checkpoints() { return *checkpoints_; }
@@ -184,6 +195,9 @@ class Broker {
   Status ReserveProducerIds();
   Status LockDataDir();
   static Task<void> RetentionLoop(Broker* broker, size_t shard_index);
+  // On shard 0: measures the free space every disk_check_ms and sets disk_low_.
+  static Task<void> DiskWatchLoop(Broker* broker);
+  void CheckFreeSpace(Shard& shard);
   Task<void> ApplyRetentionOn(size_t shard_index);
   Task<Status> SaveProducerState(Partition& partition, std::string dir);
   std::shared_ptr<Topic> Lookup(const std::string& name) const;
@@ -212,6 +226,9 @@ class Broker {
   std::atomic<bool> stopping_{false};
   // One per shard: wakes the retention loop early at shutdown (its timer is cancelled).
   std::vector<std::unique_ptr<TimedWaitList>> retention_wakers_;
+  TimedWaitList disk_waker_;  // wakes the disk watch at shutdown (on shard 0)
+  std::atomic<uint64_t> disk_free_bytes_{0};
+  std::atomic<bool> disk_low_{false};
   std::atomic<int64_t> next_producer_id_{0};
   int64_t producer_id_limit_ = 0;  // the end of the reserved block
 };

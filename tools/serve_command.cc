@@ -47,6 +47,7 @@ struct ServeOptions {
   size_t http_max_body_bytes = 1u << 20;
   int64_t idempotency_window_minutes = 1440;
   std::vector<std::string> checkpoint_schedule;  // PERIOD:PATTERN[:pin], repeatable
+  uint64_t min_free_bytes = 256ull << 20;
   int max_connections = 10000;
   int max_connections_per_ip = 1000;
 };
@@ -69,6 +70,7 @@ std::map<std::string, std::string> Settings(const ServeOptions& o) {
           {"http-token", o.http_token.empty() ? "" : "(set)"},
           {"http-max-body-bytes", std::to_string(o.http_max_body_bytes)},
           {"idempotency-window-minutes", std::to_string(o.idempotency_window_minutes)},
+          {"min-free-bytes", std::to_string(o.min_free_bytes)},
           {"max-connections", std::to_string(o.max_connections)},
           {"max-connections-per-ip", std::to_string(o.max_connections_per_ip)},
           {"checkpoint-schedule", [&] {
@@ -153,6 +155,8 @@ Status ApplyConfigFile(const std::string& path, CLI::App& cmd, ServeOptions& opt
         if (!rule) s = InvalidArgument(name + " must be an array of strings");
         if (rule && !given) options.checkpoint_schedule.push_back(*rule);
       }
+    } else if (name == "min-free-bytes") {
+      s = set_int(options.min_free_bytes);
     } else if (name == "max-connections") {
       s = set_int(options.max_connections);
     } else if (name == "max-connections-per-ip") {
@@ -242,6 +246,7 @@ int RunServe(const ServeOptions& options) {
   config.groups.limits.min_session_timeout_ms = options.group_min_session_timeout_ms;
   config.groups.limits.max_session_timeout_ms = options.group_max_session_timeout_ms;
   config.groups.offsets_retention_ms = options.offsets_retention_minutes * 60 * 1000;
+  config.min_free_bytes = options.min_free_bytes;
   Result<std::unique_ptr<engine::Broker>> broker = engine::Broker::Open(config);
   if (!broker.ok()) {
     spdlog::critical("cannot open data directory {}: {}", options.data_dir, broker.status().ToString());
@@ -365,6 +370,10 @@ CommandRunner RegisterServe(CLI::App& app) {
   cmd->add_option("--http-max-body-bytes", options->http_max_body_bytes,
                   "Largest HTTP request body accepted (larger: 413)")
       ->capture_default_str()->check(CLI::Range(size_t{1024}, size_t{64} << 20));
+  cmd->add_option("--min-free-bytes", options->min_free_bytes,
+                  "Below this much free disk space produce is refused (retriable) until space returns; "
+                  "commits and checkpoints use what is left (0: no threshold)")
+      ->capture_default_str();
   cmd->add_option("--max-connections", options->max_connections,
                   "Kafka connections open at once; more are closed as soon as accepted (max.connections)")
       ->capture_default_str()->check(CLI::Range(1, 1000000));

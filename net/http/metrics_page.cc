@@ -261,6 +261,11 @@ std::string RenderMetrics(const MetricsSnapshot& snapshot) {
   RenderKafka(text, snapshot);
   RenderGroups(text, snapshot);
   RenderHttp(text, snapshot);
+  text.Family("millstream_disk_free_bytes", "gauge", "Free bytes on the data directory's file system (last check).");
+  text.Sample("millstream_disk_free_bytes", {}, static_cast<double>(snapshot.disk_free_bytes));
+  text.Family("millstream_produce_refused_for_space", "gauge",
+              "1 while produce is refused because free space is below --min-free-bytes.");
+  text.Sample("millstream_produce_refused_for_space", {}, snapshot.produce_refused_for_space ? 1 : 0);
   // The standard process families, as the Prometheus client libraries name them.
   text.Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
   text.Sample("process_resident_memory_bytes", {}, static_cast<double>(snapshot.memory.resident_bytes));

@@ -42,6 +42,8 @@ struct MetricsSnapshot {
   WebhookCounters webhooks;
   size_t idempotency_keys = 0;
   ProcessMemory memory;
+  uint64_t disk_free_bytes = 0;
+  bool produce_refused_for_space = false;
 };
 
 // The process's memory from /proc/self/statm (zeros where it cannot be read).

@@ -64,6 +64,8 @@ std::optional<MetricsSnapshot> Collect(ApiContext& context) {
                        context.webhooks.rejected.load(), context.webhooks.failed.load(),
                        context.webhooks.records.load(), context.webhooks.keys_lost.load()};
   snapshot.memory = ReadProcessMemory();
+  snapshot.disk_free_bytes = broker->disk_free_bytes();
+  snapshot.produce_refused_for_space = broker->produce_refused_for_space();
   return snapshot;
 }
 
