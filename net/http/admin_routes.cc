@@ -45,10 +45,6 @@ Result<json> ParseBody(const httplib::Request& req) {
   return body;
 }
 
-Task<std::vector<engine::PartitionStats>> StatsHere(const engine::Broker* broker, const engine::Shard* shard) {
-  co_return broker->CollectStats(*shard);
-}
-
 Task<Status> CreateHere(engine::Broker* broker, engine::Shard* shard, std::string name, engine::TopicConfig config) {
   co_return co_await broker->CreateTopic(*shard, std::move(name), std::move(config));
 }
@@ -64,16 +60,9 @@ Task<Status> AlterHere(engine::Broker* broker, engine::Shard* shard, std::string
 
 json DescribeTopic(ApiContext& context, const engine::Broker::TopicInfo& topic) {
   json partitions = json::array();
-  engine::Broker* broker = &context.broker;
   std::vector<engine::PartitionStats> mine;
-  for (size_t i = 0; i < broker->shard_count(); ++i) {
-    std::function<Task<std::vector<engine::PartitionStats>>(engine::Shard&)> take =
-        [broker](engine::Shard& shard) { return StatsHere(broker, &shard); };
-    std::optional<std::vector<engine::PartitionStats>> stats = context.OnShard(i, std::move(take));
-    if (!stats) continue;
-    for (engine::PartitionStats& p : *stats) {
-      if (p.topic == topic.name) mine.push_back(std::move(p));
-    }
+  for (engine::PartitionStats& p : context.PartitionStatsOfAllShards()) {
+    if (p.topic == topic.name) mine.push_back(std::move(p));
   }
   std::sort(mine.begin(), mine.end(), [](const auto& a, const auto& b) { return a.partition < b.partition; });
   for (const engine::PartitionStats& p : mine) {

@@ -51,6 +51,10 @@ struct ApiContext {
   std::optional<T> OnShard(size_t index, std::function<Task<T>(engine::Shard&)> work) {
     return engine::CallOnShard<T>(broker.shard(index), std::move(work));
   }
+
+  // Broker::CollectStats of every shard, one short task on each (a shard that is
+  // stopping is left out).
+  std::vector<engine::PartitionStats> PartitionStatsOfAllShards();
 };
 
 }  // namespace millstream::net::http

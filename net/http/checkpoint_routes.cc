@@ -16,23 +16,12 @@ using nlohmann::json;
 
 const char* const kCheckpointPath = "/api/v1/checkpoints/([^/]+)";
 
-Task<std::vector<engine::PartitionStats>> StatsHere(const engine::Broker* broker, const engine::Shard* shard) {
-  co_return broker->CollectStats(*shard);
-}
-
 // The bytes pinned checkpoints keep past retention on the partitions this one
 // covers (as of each partition's last retention run).
 uint64_t PinnedBytes(ApiContext& context, const engine::Checkpoint& checkpoint) {
   uint64_t total = 0;
-  engine::Broker* broker = &context.broker;
-  for (size_t i = 0; i < broker->shard_count(); ++i) {
-    std::function<Task<std::vector<engine::PartitionStats>>(engine::Shard&)> take =
-        [broker](engine::Shard& shard) { return StatsHere(broker, &shard); };
-    std::optional<std::vector<engine::PartitionStats>> stats = context.OnShard(i, std::move(take));
-    if (!stats) continue;
-    for (const engine::PartitionStats& p : *stats) {
-      if (checkpoint.Find(p.topic, p.partition) != nullptr) total += p.pinned_bytes;
-    }
+  for (const engine::PartitionStats& p : context.PartitionStatsOfAllShards()) {
+    if (checkpoint.Find(p.topic, p.partition) != nullptr) total += p.pinned_bytes;
   }
   return total;
 }

@@ -96,6 +96,25 @@ class PromText {
   std::string out_;
 };
 
+// One counter family per field of `Traffic`, each with a sample per topic.
+template <typename Traffic>
+struct PerTopicCounter {
+  const char* name;
+  const char* help;
+  uint64_t Traffic::*field;
+};
+
+template <typename Traffic, size_t N>
+void RenderPerTopic(PromText& text, const PerTopicCounter<Traffic> (&counters)[N],
+                    const std::map<std::string, Traffic>& by_topic) {
+  for (const PerTopicCounter<Traffic>& c : counters) {
+    text.Family(c.name, "counter", c.help);
+    for (const auto& [topic, t] : by_topic) {
+      text.Sample(c.name, {{"topic", topic}}, static_cast<double>(t.*(c.field)));
+    }
+  }
+}
+
 void RenderTraffic(PromText& text, const MetricsSnapshot& s) {
   std::map<std::string, engine::PartitionTraffic> by_topic;
   for (const engine::PartitionStats& p : s.partitions) {
@@ -104,12 +123,7 @@ void RenderTraffic(PromText& text, const MetricsSnapshot& s) {
     t.produce_records += p.traffic.produce_records;
     t.produce_bytes += p.traffic.produce_bytes;
   }
-  struct Counter {
-    const char* name;
-    const char* help;
-    uint64_t engine::PartitionTraffic::*field;
-  };
-  const Counter counters[] = {
+  const PerTopicCounter<engine::PartitionTraffic> produce[] = {
       {"millstream_produce_batches_total", "Record batches appended, per topic.",
        &engine::PartitionTraffic::produce_batches},
       {"millstream_produce_records_total", "Records appended, per topic.",
@@ -117,18 +131,8 @@ void RenderTraffic(PromText& text, const MetricsSnapshot& s) {
       {"millstream_produce_bytes_total", "Record batch bytes appended, per topic.",
        &engine::PartitionTraffic::produce_bytes},
   };
-  for (const Counter& c : counters) {
-    text.Family(c.name, "counter", c.help);
-    for (const auto& [topic, t] : by_topic) {
-      text.Sample(c.name, {{"topic", topic}}, static_cast<double>(t.*(c.field)));
-    }
-  }
-  struct FetchCounter {
-    const char* name;
-    const char* help;
-    uint64_t kafka::FetchTraffic::*field;
-  };
-  const FetchCounter fetch_counters[] = {
+  RenderPerTopic(text, produce, by_topic);
+  const PerTopicCounter<kafka::FetchTraffic> fetch[] = {
       {"millstream_fetch_partitions_total", "Partitions answered in Fetch responses, per topic.",
        &kafka::FetchTraffic::partitions},
       {"millstream_fetch_records_total", "Records returned in Fetch responses, per topic.",
@@ -136,12 +140,7 @@ void RenderTraffic(PromText& text, const MetricsSnapshot& s) {
       {"millstream_fetch_bytes_total", "Record batch bytes returned in Fetch responses, per topic.",
        &kafka::FetchTraffic::bytes},
   };
-  for (const FetchCounter& c : fetch_counters) {
-    text.Family(c.name, "counter", c.help);
-    for (const auto& [topic, t] : s.requests.fetched) {
-      text.Sample(c.name, {{"topic", topic}}, static_cast<double>(t.*(c.field)));
-    }
-  }
+  RenderPerTopic(text, fetch, s.requests.fetched);
 }
 
 void RenderLogs(PromText& text, const MetricsSnapshot& s) {
