@@ -43,6 +43,17 @@ class MultishotOp final : public EventLoop::Completion {
     armed_ = true;
   }
 
+  // Asks the kernel to end the operation early; it then ends as it would anyway,
+  // with a last completion (-ECANCELED, or whatever ended it first). Completions
+  // already posted stay queued. The cancel's own completion is not waited for.
+  // Precondition: armed().
+  void Cancel() {
+    MS_CHECK(armed_);
+    io_uring_sqe* sqe = loop_.NextSqe();
+    io_uring_prep_cancel(sqe, static_cast<EventLoop::Completion*>(this), 0);
+    io_uring_sqe_set_data(sqe, nullptr);
+  }
+
   bool armed() const { return armed_; }
   bool has_completion() const { return !queue_.empty(); }
 

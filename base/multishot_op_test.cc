@@ -1,6 +1,7 @@
 #include "base/multishot_op.h"
 
 #include <gtest/gtest.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -8,21 +9,26 @@
 #include <string>
 
 #include "base/buffer_ring.h"
+#include "base/timed_wait.h"
 
 namespace millstream {
 namespace {
+
+// A multishot receive on `fd` into the provided buffers of `group`.
+auto ReceiveInto(int fd, uint16_t group) {
+  return [fd, group](io_uring_sqe* sqe) {
+    io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group;
+  };
+}
 
 // Receives into `ring` until the operation ends; returns the bytes in order and
 // counts the completions and the ENOBUFS ends seen.
 Task<std::string> ReceiveAll(EventLoop& loop, int fd, BufferRing& ring, int& completions,
                              int& out_of_buffers, int hold_first) {
   MultishotOp recv(loop);
-  uint16_t group = ring.group();
-  auto arm = [fd, group](io_uring_sqe* sqe) {
-    io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = group;
-  };
+  auto arm = ReceiveInto(fd, ring.group());
   std::string out;
   std::vector<uint16_t> held;
   while (true) {
@@ -101,6 +107,59 @@ TEST_F(MultishotOpTest, RunningOutOfBuffersEndsTheReceiveAndReArmingResumesIt) {
   while (!task.done()) loop_->RunOnce(/*may_block=*/true);
   EXPECT_EQ(task.TakeResult(), sent);  // nothing lost across the re-arm
   EXPECT_GE(out_of_buffers, 1);
+}
+
+// Receives one completion, cancels, takes what is left until the operation ended,
+// then (once `resume` is set) arms again and receives until the peer closes.
+Task<std::string> ReceiveWithPause(EventLoop& loop, int fd, BufferRing& ring, bool& paused,
+                                   const bool& resume, TimedWaitList& poll) {
+  MultishotOp recv(loop);
+  auto arm = ReceiveInto(fd, ring.group());
+  std::string out;
+  bool cancelled = false;
+  while (true) {
+    if (!recv.armed() && !recv.has_completion()) {
+      if (cancelled && !resume) {
+        paused = true;
+        co_await poll.WaitFor(loop, 5);
+        continue;
+      }
+      recv.Arm(arm);
+    }
+    MultishotOp::Cqe c = co_await recv.Next();
+    if (c.result == -ECANCELED) continue;
+    if (c.result <= 0) break;
+    ConstBytes data = ring.Data(BufferRing::IdOf(c.flags), static_cast<size_t>(c.result));
+    out.append(reinterpret_cast<const char*>(data.data()), data.size());
+    ring.Return(BufferRing::IdOf(c.flags));
+    if (!cancelled && recv.armed()) {
+      recv.Cancel();
+      cancelled = true;
+    }
+  }
+  co_return out;
+}
+
+TEST_F(MultishotOpTest, CancelEndsTheReceiveAndBytesSentMeanwhileWaitForTheReArm) {
+  auto ring = BufferRing::Create(*loop_, 5, 8, 64);
+  ASSERT_TRUE(ring.ok()) << ring.status().ToString();
+  bool paused = false;
+  bool resume = false;
+  TimedWaitList poll;
+  Task<std::string> task = ReceiveWithPause(*loop_, fds_[0], **ring, paused, resume, poll);
+  task.Start();
+  Send("first;");
+  while (!paused) loop_->RunOnce(/*may_block=*/true);
+  Send("while-paused;");
+  for (int i = 0; i < 5; ++i) loop_->RunOnce(/*may_block=*/true);
+  int available = 0;
+  ASSERT_EQ(ioctl(fds_[0], FIONREAD, &available), 0);
+  EXPECT_EQ(available, 13);  // nobody read it: the receive really ended
+  resume = true;
+  Send("after;");
+  shutdown(fds_[1], SHUT_WR);
+  while (!task.done()) loop_->RunOnce(/*may_block=*/true);
+  EXPECT_EQ(task.TakeResult(), "first;while-paused;after;");
 }
 
 TEST(BufferRingTest, ASizeThatIsNotAPowerOfTwoIsRefused) {

@@ -54,11 +54,7 @@ class ProtocolTest : public ::testing::Test {
     return client.ok() ? std::move(*client) : nullptr;
   }
   kafka::ProduceResponse::Partition Produce(std::vector<std::byte> batch, std::string topic = "t") {
-    kafka::ProduceRequest request;
-    request.acks = -1;
-    request.timeout_ms = 10000;
-    request.topic_data.push_back({topic, {{PartitionId(0), kafka::BytesRef(batch)}}});
-    auto response = client_->Call<kafka::ProduceApi>(7, request);
+    auto response = testing::ProduceBatch(*client_, topic, batch);
     EXPECT_TRUE(response.ok()) << response.status().ToString();
     return response.ok() ? response->responses.at(0).partition_responses.at(0) : kafka::ProduceResponse::Partition{};
   }

@@ -21,6 +21,7 @@
 #include "base/event_loop.h"
 #include "engine/broker.h"
 #include "engine/checkpoint_schedule.h"
+#include "engine/quotas.h"
 #include "net/http/http_server.h"
 #include "net/server/kafka_server.h"
 #include "tools/commands.h"
@@ -50,7 +51,16 @@ struct ServeOptions {
   uint64_t min_free_bytes = 256ull << 20;
   int max_connections = 10000;
   int max_connections_per_ip = 1000;
+  uint64_t request_memory_budget = 256ull << 20;
+  uint64_t fetch_memory_budget = 128ull << 20;
+  std::vector<std::string> quota;  // client|topic:NAME:produce|fetch=BYTES_PER_SECOND, repeatable
 };
+
+std::string JoinWithCommas(const std::vector<std::string>& items) {
+  std::string all;
+  for (const std::string& s : items) all += (all.empty() ? "" : ",") + s;
+  return all;
+}
 
 // What GET /api/v1/config shows: every option by its flag name (the token hidden).
 std::map<std::string, std::string> Settings(const ServeOptions& o) {
@@ -73,11 +83,10 @@ std::map<std::string, std::string> Settings(const ServeOptions& o) {
           {"min-free-bytes", std::to_string(o.min_free_bytes)},
           {"max-connections", std::to_string(o.max_connections)},
           {"max-connections-per-ip", std::to_string(o.max_connections_per_ip)},
-          {"checkpoint-schedule", [&] {
-             std::string all;
-             for (const std::string& s : o.checkpoint_schedule) all += (all.empty() ? "" : ",") + s;
-             return all;
-           }()}};
+          {"request-memory-budget", std::to_string(o.request_memory_budget)},
+          {"fetch-memory-budget", std::to_string(o.fetch_memory_budget)},
+          {"quota", JoinWithCommas(o.quota)},
+          {"checkpoint-schedule", JoinWithCommas(o.checkpoint_schedule)}};
 }
 
 Result<std::pair<std::string, int>> SplitHostPort(const std::string& text) {
@@ -142,19 +151,29 @@ Status ApplyConfigFile(const std::string& path, CLI::App& cmd, ServeOptions& opt
       if (!given) out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
       return Status::Ok();
     };
+    auto set_strings = [&](std::vector<std::string>& out) -> Status {
+      const toml::array* list = value.as_array();
+      if (list == nullptr) return InvalidArgument(name + " must be an array of strings");
+      for (size_t i = 0; i < list->size(); ++i) {
+        std::optional<std::string> item = (*list)[i].value<std::string>();
+        if (!item) return InvalidArgument(name + " must be an array of strings");
+        if (!given) out.push_back(*item);
+      }
+      return Status::Ok();
+    };
     Status s;
     if (name == "data-dir") {
       s = set_string(options.data_dir);
     } else if (name == "listen") {
       s = set_string(options.listen);
     } else if (name == "checkpoint-schedule") {
-      const toml::array* list = value.as_array();
-      if (list == nullptr) s = InvalidArgument(name + " must be an array of strings");
-      for (size_t i = 0; s.ok() && list != nullptr && i < list->size(); ++i) {
-        std::optional<std::string> rule = (*list)[i].value<std::string>();
-        if (!rule) s = InvalidArgument(name + " must be an array of strings");
-        if (rule && !given) options.checkpoint_schedule.push_back(*rule);
-      }
+      s = set_strings(options.checkpoint_schedule);
+    } else if (name == "quota") {
+      s = set_strings(options.quota);
+    } else if (name == "request-memory-budget") {
+      s = set_int(options.request_memory_budget);
+    } else if (name == "fetch-memory-budget") {
+      s = set_int(options.fetch_memory_budget);
     } else if (name == "min-free-bytes") {
       s = set_int(options.min_free_bytes);
     } else if (name == "max-connections") {
@@ -260,6 +279,17 @@ int RunServe(const ServeOptions& options) {
   server_config.limits.max_frame_bytes = options.max_request_bytes;
   server_config.admission.max_total = options.max_connections;
   server_config.admission.max_per_address = options.max_connections_per_ip;
+  server_config.request_memory_budget = options.request_memory_budget;
+  server_config.fetch_memory_budget = options.fetch_memory_budget;
+  for (const std::string& spec : options.quota) {
+    Result<engine::QuotaRule> rule = engine::ParseQuotaRule(spec);
+    if (!rule.ok()) {
+      spdlog::critical("--quota: {}", rule.status().message());
+      (*broker)->Shutdown().IgnoreError();
+      return 2;
+    }
+    server_config.quotas.push_back(std::move(*rule));
+  }
   Result<std::unique_ptr<net::KafkaServer>> server = net::KafkaServer::Start(**broker, server_config);
   if (!server.ok()) {
     spdlog::critical("cannot listen: {}", server.status().ToString());
@@ -380,6 +410,19 @@ CommandRunner RegisterServe(CLI::App& app) {
   cmd->add_option("--max-connections-per-ip", options->max_connections_per_ip,
                   "Kafka connections open at once from one address (max.connections.per.ip)")
       ->capture_default_str()->check(CLI::Range(1, 1000000));
+  cmd->add_option("--request-memory-budget", options->request_memory_budget,
+                  "Bytes of Kafka requests read and not yet answered (produce data until acknowledged), "
+                  "all shards together; past it the heaviest senders are not read from "
+                  "(queued.max.request.bytes)")
+      ->capture_default_str()->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
+  cmd->add_option("--fetch-memory-budget", options->fetch_memory_budget,
+                  "Bytes of fetched records held for answers being built or sent, all shards together; "
+                  "one fetch takes at most an eighth of a shard's share")
+      ->capture_default_str()->check(CLI::Range(uint64_t{1} << 20, uint64_t{1} << 40));
+  cmd->add_option("--quota", options->quota,
+                  "Byte-rate quota: client|topic:NAME:produce|fetch=BYTES_PER_SECOND, NAME * for each "
+                  "one not named (repeatable); over it answers carry throttle_time_ms and the "
+                  "connection is muted for that long");
   cmd->add_option("--checkpoint-schedule", options->checkpoint_schedule,
                   "Take checkpoints by the clock: PERIOD:PATTERN[:pin] with PERIOD hourly, daily, monthly, "
                   "Ns or Nm and a strftime PATTERN (repeatable), e.g. monthly:month-end-%Y-%m:pin");

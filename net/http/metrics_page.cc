@@ -175,6 +175,43 @@ void RenderLogs(PromText& text, const MetricsSnapshot& s) {
   text.Histogram("millstream_fdatasync_bytes", {}, bytes);
 }
 
+// The memory budgets, pauses and quota throttling (docs/operations.md).
+void RenderBackPressure(PromText& text, const kafka::RequestMetrics& r) {
+  auto gauge = [&](const char* name, const char* help, uint64_t value) {
+    text.Family(name, "gauge", help);
+    text.Sample(name, {}, static_cast<double>(value));
+  };
+  gauge("millstream_request_memory_bytes", "Bytes of Kafka requests read and not yet answered.",
+        r.request_memory_bytes);
+  gauge("millstream_request_memory_budget_bytes", "--request-memory-budget (the shards' shares added up).",
+        r.request_memory_budget_bytes);
+  gauge("millstream_request_memory_peak_bytes",
+        "The most request bytes each shard held at once since the start, added up over shards.",
+        r.request_memory_peak_bytes);
+  gauge("millstream_fetch_memory_bytes", "Bytes of fetched records held for answers being built or sent.",
+        r.fetch_memory_bytes);
+  gauge("millstream_fetch_memory_budget_bytes", "--fetch-memory-budget (the shards' shares added up).",
+        r.fetch_memory_budget_bytes);
+  text.Family("millstream_kafka_reads_paused_total", "counter",
+              "Times a connection stopped being read: memory (the request budget had no room for its "
+              "next request) or quota (muted for a throttle time).");
+  text.Sample("millstream_kafka_reads_paused_total", {{"reason", "memory"}},
+              static_cast<double>(r.reads_paused_for_memory));
+  text.Sample("millstream_kafka_reads_paused_total", {{"reason", "quota"}}, static_cast<double>(r.connections_muted));
+  const char* directions[2] = {"produce", "fetch"};
+  text.Family("millstream_quota_throttled_total", "counter", "Answers that carried a throttle time, per direction.");
+  for (size_t i = 0; i < 2; ++i) {
+    text.Sample("millstream_quota_throttled_total", {{"direction", directions[i]}},
+                static_cast<double>(r.throttled_answers[i]));
+  }
+  text.Family("millstream_quota_throttle_seconds_total", "counter",
+              "Throttle time answered (and muted for), per direction.");
+  for (size_t i = 0; i < 2; ++i) {
+    text.Sample("millstream_quota_throttle_seconds_total", {{"direction", directions[i]}},
+                static_cast<double>(r.throttle_ms[i]) / 1000.0);
+  }
+}
+
 void RenderKafka(PromText& text, const MetricsSnapshot& s) {
   text.Family("millstream_kafka_connections", "gauge", "Open Kafka client connections.");
   text.Sample("millstream_kafka_connections", {}, s.kafka_connections);
@@ -185,6 +222,7 @@ void RenderKafka(PromText& text, const MetricsSnapshot& s) {
   text.Family("millstream_kafka_connections_refused_total", "counter",
               "Kafka connections closed at once: over --max-connections or --max-connections-per-ip.");
   text.Sample("millstream_kafka_connections_refused_total", {}, static_cast<double>(s.requests.connections_refused));
+  RenderBackPressure(text, s.requests);
   text.Family("millstream_kafka_requests_total", "counter", "Kafka requests received, per API.");
   for (const auto& [key, n] : s.requests.requests) {
     text.Sample("millstream_kafka_requests_total", {{"api", std::string(kafka::ApiKeyName(key))}},

@@ -15,6 +15,8 @@
 #include "base/task.h"
 #include "base/turns.h"
 #include "engine/broker.h"
+#include "engine/memory_budget.h"
+#include "engine/quotas.h"
 #include "engine/shard.h"
 #include "net/kafka/protocol/api_keys.h"
 #include "net/kafka/protocol/header.h"
@@ -43,6 +45,17 @@ struct RequestContext {
   uint64_t turn;
   std::string_view client_host;  // the peer's address, as DescribeGroups shows it
   RequestMetrics& metrics;       // the shard's counters
+  engine::MemoryBudget& fetch_budget;  // the shard's bound on fetched bytes held
+  engine::Quotas& quotas;
+  // True once the connection is closed (nothing more will be sent): a handler
+  // that waits for something may give up.
+  const bool& connection_closed;
+  // Set by the handler: mute the connection this long after answering (a quota's
+  // throttle time, KIP-219).
+  int32_t mute_ms = 0;
+  // Set by the handler: bytes of fetch_budget its answer holds, given back by the
+  // connection once the answer was sent.
+  size_t answer_budgeted = 0;
 };
 
 // A handler decodes its request from `body`, does the work, and returns the whole

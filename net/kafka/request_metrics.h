@@ -27,6 +27,17 @@ struct FetchTraffic {
 struct RequestMetrics {
   uint64_t connections_accepted = 0;
   uint64_t connections_refused = 0;  // over --max-connections or --max-connections-per-ip
+  uint64_t reads_paused_for_memory = 0;  // a frame the request memory budget had no room for
+  uint64_t connections_muted = 0;        // answers after which a quota muted the connection
+  // Throttled answers and their throttle time, by quota direction (produce, fetch).
+  std::array<uint64_t, 2> throttled_answers{};
+  std::array<uint64_t, 2> throttle_ms{};
+  // The shard's budgets, filled in by the server when collected (gauges).
+  uint64_t request_memory_bytes = 0;
+  uint64_t request_memory_peak_bytes = 0;
+  uint64_t request_memory_budget_bytes = 0;
+  uint64_t fetch_memory_bytes = 0;
+  uint64_t fetch_memory_budget_bytes = 0;
   std::map<std::string, FetchTraffic> fetched;  // by topic
   std::map<ApiKey, uint64_t> requests;
   std::map<int16_t, uint64_t> errors;  // error code → error_code fields answered with it
@@ -39,6 +50,17 @@ struct RequestMetrics {
   void Merge(const RequestMetrics& other) {
     connections_accepted += other.connections_accepted;
     connections_refused += other.connections_refused;
+    reads_paused_for_memory += other.reads_paused_for_memory;
+    connections_muted += other.connections_muted;
+    for (size_t i = 0; i < 2; ++i) {
+      throttled_answers[i] += other.throttled_answers[i];
+      throttle_ms[i] += other.throttle_ms[i];
+    }
+    request_memory_bytes += other.request_memory_bytes;
+    request_memory_peak_bytes += other.request_memory_peak_bytes;
+    request_memory_budget_bytes += other.request_memory_budget_bytes;
+    fetch_memory_bytes += other.fetch_memory_bytes;
+    fetch_memory_budget_bytes += other.fetch_memory_budget_bytes;
     for (const auto& [topic, t] : other.fetched) {
       FetchTraffic& mine = fetched[topic];
       mine.partitions += t.partitions;

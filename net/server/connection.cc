@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/clock.h"
 #include "base/endian.h"
 #include "base/multishot_op.h"
 #include "net/kafka/protocol/api_keys.h"
@@ -26,7 +27,9 @@ Task<int32_t> Send(EventLoop& loop, int fd, const std::byte* data, size_t size) 
 
 Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine::Shard& shard,
                        std::shared_ptr<BufferRing> buffers, const kafka::ServerInfo& server,
-                       const ConnectionLimits& limits, kafka::RequestMetrics& metrics)
+                       const ConnectionLimits& limits, kafka::RequestMetrics& metrics,
+                       engine::MemoryBudget& budget, engine::MemoryBudget& fetch_budget,
+                       engine::Quotas& quotas)
     : fd_(fd),
       peer_(std::move(peer)),
       broker_(broker),
@@ -35,17 +38,65 @@ Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine:
       server_(server),
       limits_(limits),
       metrics_(metrics),
-      peer_host_("/" + peer_.substr(0, peer_.rfind(':'))) {}
+      peer_host_("/" + peer_.substr(0, peer_.rfind(':'))),
+      budget_(budget),
+      fetch_budget_(fetch_budget),
+      quotas_(quotas) {}
 
-Connection::~Connection() { close(fd_); }
+Connection::~Connection() {
+  // Answers never sent give back what they held.
+  for (const std::shared_ptr<Slot>& slot : slots_) fetch_budget_.Give(slot->fetch_budgeted, shard_.loop());
+  close(fd_);
+}
 
-void Connection::StopReading() { shutdown(fd_, SHUT_RD); }
+void Connection::StopReading() {
+  stop_reading_ = true;
+  shutdown(fd_, SHUT_RD);
+  WakeIfPaused();
+}
 
 void Connection::Close(const std::string& why) {
   if (closed_) return;
   closed_ = true;
   if (!why.empty()) spdlog::warn("closing connection from {}: {}", peer_, why);
   shutdown(fd_, SHUT_RDWR);
+  WakeIfPaused();
+  // Answers that will never be sent give their fetch bytes back now, not when the
+  // last handler ended: handlers of this very connection may be waiting for them.
+  for (const std::shared_ptr<Slot>& slot : slots_) {
+    fetch_budget_.Give(std::exchange(slot->fetch_budgeted, 0), shard_.loop());
+  }
+}
+
+void Connection::WakeIfPaused() {
+  mute_wait_.Notify();
+  // Waking every waiter of the budget is harmless: each asks again.
+  if (waiting_for_budget_) budget_.WakeWaiters(shard_.loop());
+}
+
+bool Connection::ReadingPaused() const {
+  return waiting_for_budget_ || SystemClock::Instance().MonotonicNanos() < muted_until_ns_;
+}
+
+Task<void> Connection::WaitWhilePaused() {
+  if (waiting_for_budget_) {
+    co_await budget_.WaitForRoom();
+    waiting_for_budget_ = false;  // TakeFrames asks again and may set it again
+    co_return;
+  }
+  int64_t left_ns = muted_until_ns_ - SystemClock::Instance().MonotonicNanos();
+  co_await mute_wait_.WaitFor(shard_.loop(), (left_ns + 999'999) / 1'000'000);
+}
+
+void Connection::CancelReceive() {
+  if (recv_ == nullptr || !recv_->armed() || cancelling_) return;
+  recv_->Cancel();
+  cancelling_ = true;
+}
+
+void Connection::GiveBack(size_t bytes) {
+  held_bytes_ -= bytes;
+  budget_.Give(bytes, shard_.loop());
 }
 
 Task<void> Connection::Run() {
@@ -60,9 +111,23 @@ Task<void> Connection::Run() {
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = group;
   };
+  recv_ = &recv;
   while (!closed_) {
-    if (!recv.armed() && !recv.has_completion()) recv.Arm(arm);
+    if (ReadingPaused()) {
+      // Received bytes still queued are taken below; then nothing more is read.
+      CancelReceive();
+      if (!recv.armed() && !recv.has_completion()) {
+        if (stop_reading_) break;
+        co_await WaitWhilePaused();
+        TakeFrames(self);
+        continue;
+      }
+    } else if (!recv.armed() && !recv.has_completion()) {
+      recv.Arm(arm);
+      cancelling_ = false;
+    }
     MultishotOp::Cqe c = co_await recv.Next();
+    if (c.result == -ECANCELED) continue;  // paused (above)
     if (c.result == -ENOBUFS) {
       co_await shard_.loop().Yield();  // other connections return their buffers meanwhile
       continue;
@@ -76,11 +141,15 @@ Task<void> Connection::Run() {
     TakeFrames(self);
   }
   // The receive must end before `recv` goes: shutting the socket down ends it.
+  recv_ = nullptr;
   shutdown(fd_, SHUT_RD);
   while (recv.armed() || recv.has_completion()) {
     MultishotOp::Cqe c = co_await recv.Next();
     if (c.result > 0) buffers_->Return(BufferRing::IdOf(c.flags));
   }
+  // A frame whose body never came gives its share back; cut frames give theirs
+  // when their handlers end.
+  GiveBack(std::exchange(front_budgeted_, 0));
 }
 
 void Connection::TakeFrames(const std::shared_ptr<Connection>& self) {
@@ -92,28 +161,50 @@ void Connection::TakeFrames(const std::shared_ptr<Connection>& self) {
             std::to_string(limits_.max_frame_bytes));
       return;
     }
+    // The whole frame is taken from the budget as soon as its size is known, so
+    // a frame is never left half-read for want of memory (which could leave every
+    // connection waiting for memory that only unread frames would free).
+    if (front_budgeted_ == 0) {
+      size_t need = 4 + static_cast<size_t>(size);
+      if (!budget_.TryTake(held_bytes_, need)) {
+        waiting_for_budget_ = true;
+        ++metrics_.reads_paused_for_memory;
+        break;
+      }
+      front_budgeted_ = need;
+      held_bytes_ += need;
+    }
     if (in_.size() - used < 4 + static_cast<size_t>(size)) break;
     std::vector<std::byte> frame(in_.begin() + used + 4, in_.begin() + used + 4 + size);
     used += 4 + static_cast<size_t>(size);
     auto slot = std::make_shared<Slot>();
     slots_.push_back(slot);
-    shard_.loop().Spawn(Handle(self, std::move(frame), slot, turns_.Take()));
+    shard_.loop().Spawn(Handle(self, std::move(frame), slot, turns_.Take(), std::exchange(front_budgeted_, 0)));
   }
   in_.erase(in_.begin(), in_.begin() + used);
 }
 
 Task<void> Connection::Handle(std::shared_ptr<Connection> self, std::vector<std::byte> frame,
-                              std::shared_ptr<Slot> slot, uint64_t turn) {
-  kafka::HandlerResult result = co_await self->Execute(frame, turn);
+                              std::shared_ptr<Slot> slot, uint64_t turn, size_t budgeted) {
+  size_t answer_budgeted = 0;
+  kafka::HandlerResult result = co_await self->Execute(frame, turn, answer_budgeted);
+  if (self->closed_) {
+    self->fetch_budget_.Give(answer_budgeted, self->shard_.loop());  // never sent
+  } else {
+    slot->fetch_budgeted = answer_budgeted;
+  }
   // Later requests may wait for this one's turn: it ends here whatever happened.
   self->turns_.Finish(turn, self->shard_.loop());
+  std::vector<std::byte>().swap(frame);
+  self->GiveBack(budgeted);
   if (!result.ok()) co_return;  // Run closed the connection
   slot->response = std::move(*result);
   slot->done = true;
   co_await self->Flush();
 }
 
-Task<kafka::HandlerResult> Connection::Execute(const std::vector<std::byte>& frame, uint64_t turn) {
+Task<kafka::HandlerResult> Connection::Execute(const std::vector<std::byte>& frame, uint64_t turn,
+                                               size_t& answer_budgeted) {
   ConstBytes body;
   Result<kafka::RequestHeader> header = kafka::DecodeRequestHeader(frame, &body);
   if (!header.ok()) {
@@ -135,8 +226,19 @@ Task<kafka::HandlerResult> Connection::Execute(const std::vector<std::byte>& fra
   // once, so a long-polling fetch does not hold up the produce requests behind it.
   if (header->api_key != kafka::ApiKey::kProduce) turns_.Finish(turn, shard_.loop());
   ++metrics_.requests[header->api_key];
-  kafka::RequestContext context{broker_, shard_, server_, *header, turns_, turn, peer_host_, metrics_};
+  kafka::RequestContext context{broker_, shard_, server_, *header, turns_, turn, peer_host_, metrics_,
+                                fetch_budget_, quotas_, closed_};
   kafka::HandlerResult result = co_await handler->handle(context, body);
+  if (context.mute_ms > 0) {
+    // KIP-219: the answer (carrying throttle_time_ms) goes out now, and nothing
+    // more is read from this client until the throttle time passed.
+    muted_until_ns_ = std::max(muted_until_ns_, SystemClock::Instance().MonotonicNanos() +
+                                                    int64_t{context.mute_ms} * 1'000'000);
+    ++metrics_.connections_muted;
+    // Now, before the answer is sent: the client's next request must not be read.
+    CancelReceive();
+  }
+  answer_budgeted = context.answer_budgeted;
   if (!result.ok()) {
     Close(std::string(kafka::ApiKeyName(header->api_key)) + " request failed: " +
           result.status().ToString());
@@ -154,6 +256,7 @@ Task<void> Connection::Flush() {
       bool sent = co_await SendAll(*slot->response);
       if (!sent) Close("");
     }
+    fetch_budget_.Give(std::exchange(slot->fetch_budgeted, 0), shard_.loop());
   }
   sending_ = false;
 }

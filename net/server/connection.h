@@ -8,6 +8,14 @@
 // Reading is one multishot receive into the shard's provided buffers (BufferRing):
 // the bytes are copied out and the buffer handed back at once.
 //
+// Back-pressure: every request's bytes are taken from the shard's MemoryBudget
+// when its size field is read (before its body arrives) and given back when its
+// handler finished (for produce with acks=all: when its records are durable).
+// When the budget refuses, or while a quota mutes the connection (a handler set
+// RequestContext::mute_ms, Kafka's KIP-219), the receive is cancelled, so the
+// kernel stops taking this client's bytes and TCP flow control slows it; reading
+// resumes when the budget has room again or the mute ended.
+//
 // Lifecycle: created by the server after accept; Run() until the peer closes or
 // Close(); kept alive by its own tasks (shared_ptr) until the last one finished;
 // the socket is closed on destruction. One shard thread.
@@ -20,8 +28,12 @@
 #include <vector>
 
 #include "base/buffer_ring.h"
+#include "base/multishot_op.h"
 #include "base/turns.h"
+#include "base/timed_wait.h"
 #include "engine/broker.h"
+#include "engine/memory_budget.h"
+#include "engine/quotas.h"
 #include "engine/shard.h"
 #include "net/kafka/handler.h"
 
@@ -33,10 +45,15 @@ struct ConnectionLimits {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  // `buffers` is the shard's receive buffer ring, shared by its connections.
+  // `buffers` is the shard's receive buffer ring, shared by its connections;
+  // `budget` the shard's request memory budget, `fetch_budget` its bound on
+  // fetched bytes, `quotas` the broker-wide byte-rate quotas: all owned by the
+  // server and outliving the connection.
   Connection(int fd, std::string peer, engine::Broker& broker, engine::Shard& shard,
              std::shared_ptr<BufferRing> buffers, const kafka::ServerInfo& server,
-             const ConnectionLimits& limits, kafka::RequestMetrics& metrics);
+             const ConnectionLimits& limits, kafka::RequestMetrics& metrics,
+             engine::MemoryBudget& budget, engine::MemoryBudget& fetch_budget,
+             engine::Quotas& quotas);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -51,14 +68,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Slot {
     bool done = false;
     std::optional<std::vector<std::byte>> response;
+    size_t fetch_budgeted = 0;  // of fetch_budget_, given back once sent
   };
   // Starts a task for every complete frame at the front of in_ and drops their
-  // bytes; closes the connection at a frame over the size limit.
+  // bytes; closes the connection at a frame over the size limit; stops at a frame
+  // the memory budget has no room for (waiting_for_budget_).
   void TakeFrames(const std::shared_ptr<Connection>& self);
   static Task<void> Handle(std::shared_ptr<Connection> self, std::vector<std::byte> frame,
-                           std::shared_ptr<Slot> slot, uint64_t turn);
+                           std::shared_ptr<Slot> slot, uint64_t turn, size_t budgeted);
   // Decodes and runs one request; an error closed the connection.
-  Task<kafka::HandlerResult> Execute(const std::vector<std::byte>& frame, uint64_t turn);
+  // `answer_budgeted`: what the answer holds of fetch_budget_.
+  Task<kafka::HandlerResult> Execute(const std::vector<std::byte>& frame, uint64_t turn,
+                                     size_t& answer_budgeted);
+  bool ReadingPaused() const;
+  // Waits until the reason reading is paused may have gone (room in the budget,
+  // the end of a mute, or Close/StopReading).
+  Task<void> WaitWhilePaused();
+  void GiveBack(size_t bytes);
+  void WakeIfPaused();
+  // Ends the armed receive (reading is paused); bytes already received are kept.
+  void CancelReceive();
   Task<void> Flush();
   Task<bool> SendAll(const std::vector<std::byte>& bytes);
 
@@ -76,6 +105,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Turns turns_;                               // one turn per request, in arrival order
   bool sending_ = false;
   bool closed_ = false;
+  bool stop_reading_ = false;
+  engine::MemoryBudget& budget_;
+  engine::MemoryBudget& fetch_budget_;
+  engine::Quotas& quotas_;
+  size_t held_bytes_ = 0;      // taken from budget_ for this connection's requests
+  size_t front_budgeted_ = 0;  // of which for the frame at the front of in_, not yet cut
+  bool waiting_for_budget_ = false;
+  int64_t muted_until_ns_ = 0;  // a quota's mute (monotonic clock)
+  TimedWaitList mute_wait_;
+  MultishotOp* recv_ = nullptr;  // Run's receive, while Run reads
+  bool cancelling_ = false;      // a cancel of recv_ is on its way
 };
 
 }  // namespace millstream::net

@@ -70,6 +70,11 @@ Task<void> RunConnection(std::shared_ptr<Connection> connection) {
 Result<std::unique_ptr<KafkaServer>> KafkaServer::Start(engine::Broker& broker, ServerConfig config) {
   std::unique_ptr<KafkaServer> server(new KafkaServer(broker, std::move(config)));
   server->shards_.resize(broker.shard_count());
+  size_t shards = broker.shard_count();
+  for (ShardState& state : server->shards_) {
+    state.request_budget = std::make_unique<engine::MemoryBudget>(server->config_.request_memory_budget / shards);
+    state.fetch_budget = std::make_unique<engine::MemoryBudget>(server->config_.fetch_memory_budget / shards);
+  }
   int port = server->config_.port;
   for (size_t i = 0; i < broker.shard_count(); ++i) {
     Result<int> fd = Listen(server->config_.host, port);
@@ -162,7 +167,8 @@ Task<void> KafkaServer::AcceptLoop(KafkaServer* server, size_t shard_index) {
     ConnectionAdmission* admission = &server->admission_;
     std::shared_ptr<Connection> connection(
         new Connection(fd, PeerName(peer), server->broker_, shard, buffers, server->config_.info,
-                       server->config_.limits, state.metrics),
+                       server->config_.limits, state.metrics, *state.request_budget, *state.fetch_budget,
+                       server->quotas_),
         [live, admission, address](Connection* c) {
           delete c;
           admission->Release(address);
@@ -226,7 +232,14 @@ void KafkaServer::Stop() {
 
 kafka::RequestMetrics KafkaServer::CollectMetrics(size_t shard_index) const {
   MS_CHECK(broker_.shard(shard_index).IsCurrent()) << "CollectMetrics runs on its shard";
-  return shards_[shard_index].metrics;
+  const ShardState& state = shards_[shard_index];
+  kafka::RequestMetrics metrics = state.metrics;
+  metrics.request_memory_bytes = state.request_budget->used();
+  metrics.request_memory_peak_bytes = state.request_budget->peak();
+  metrics.request_memory_budget_bytes = state.request_budget->budget();
+  metrics.fetch_memory_bytes = state.fetch_budget->used();
+  metrics.fetch_memory_budget_bytes = state.fetch_budget->budget();
+  return metrics;
 }
 
 }  // namespace millstream::net

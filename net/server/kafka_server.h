@@ -12,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "engine/broker.h"
+#include "engine/memory_budget.h"
+#include "engine/quotas.h"
 #include "net/kafka/handler.h"
 #include "net/server/connection.h"
 #include "net/server/connection_admission.h"
@@ -25,6 +28,12 @@ struct ServerConfig {
   kafka::ServerInfo info;  // advertised_port 0: the port actually bound
   ConnectionLimits limits;
   AdmissionLimits admission;
+  // Bytes of requests read and not yet answered, for all shards together (each
+  // shard enforces its equal share; engine/memory_budget.h has the rule).
+  size_t request_memory_budget = 256u << 20;
+  // Bytes of fetched records held for answers being built or sent, all shards.
+  size_t fetch_memory_budget = 128u << 20;
+  std::vector<engine::QuotaRule> quotas;
 };
 
 class KafkaServer {
@@ -45,14 +54,20 @@ class KafkaServer {
     std::vector<std::weak_ptr<Connection>> connections;  // touched on the shard only
     kafka::RequestMetrics metrics;                        // touched on the shard only
     int64_t last_refusal_log_ns = -1'000'000'000'000;     // touched on the shard only
+    std::unique_ptr<engine::MemoryBudget> request_budget;  // touched on the shard only
+    std::unique_ptr<engine::MemoryBudget> fetch_budget;    // touched on the shard only
   };
   KafkaServer(engine::Broker& broker, ServerConfig config)
-      : broker_(broker), config_(std::move(config)), admission_(config_.admission) {}
+      : broker_(broker),
+        config_(std::move(config)),
+        admission_(config_.admission),
+        quotas_(config_.quotas, SystemClock::Instance()) {}
   static Task<void> AcceptLoop(KafkaServer* server, size_t shard_index);
 
   engine::Broker& broker_;
   ServerConfig config_;
   ConnectionAdmission admission_;
+  engine::Quotas quotas_;
   int port_ = 0;
   std::vector<ShardState> shards_;
   std::atomic<int> live_connections_{0};

@@ -63,4 +63,13 @@ bool KafkaClient::ClosedByPeer(int timeout_ms) {
   return recv(fd_, &c, 1, MSG_PEEK) == 0;
 }
 
+Result<net::kafka::ProduceResponse> ProduceBatch(KafkaClient& client, const std::string& topic,
+                                                 const std::vector<std::byte>& batch) {
+  net::kafka::ProduceRequest request;
+  request.acks = -1;
+  request.timeout_ms = 10000;
+  request.topic_data.push_back({topic, {{PartitionId(0), net::kafka::BytesRef(batch)}}});
+  return client.Call<net::kafka::ProduceApi>(7, request);
+}
+
 }  // namespace millstream::testing

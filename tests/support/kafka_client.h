@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "net/kafka/protocol/codec.h"
+#include "net/kafka/protocol/produce.h"
 
 namespace millstream::testing {
 
@@ -40,5 +41,9 @@ class KafkaClient {
   int fd_;
   int32_t correlation_ = 0;
 };
+
+// Produces one record batch to partition 0 of `topic` with acks=all (Produce v7).
+Result<net::kafka::ProduceResponse> ProduceBatch(KafkaClient& client, const std::string& topic,
+                                                 const std::vector<std::byte>& batch);
 
 }  // namespace millstream::testing

@@ -34,9 +34,10 @@ struct Gathered {
   bool any_error = false;  // answered at once: waiting would not change it
 };
 
-Task<Gathered> FetchAll(RequestContext& context, const FetchRequest& request) {
+// Reads at most `max_bytes` (but at least one batch, Fetch v3+).
+Task<Gathered> FetchAll(RequestContext& context, const FetchRequest& request, size_t max_bytes) {
   Gathered out;
-  size_t budget = static_cast<size_t>(std::max(request.max_bytes, 0));
+  size_t budget = max_bytes;
   for (const FetchRequest::Topic& topic : request.topics) {
     FetchResponse::Topic topic_out;
     topic_out.topic = topic.topic;
@@ -101,21 +102,83 @@ void CountAnswer(RequestMetrics& metrics, const FetchResponse& response) {
   }
 }
 
+// The bytes each topic of `response` carries, for the fetch quotas.
+engine::TopicBytes BytesByTopic(const FetchResponse& response) {
+  engine::TopicBytes bytes;
+  for (const FetchResponse::Topic& topic : response.responses) {
+    size_t sum = 0;
+    for (const FetchResponse::Partition& partition : topic.partitions) sum += partition.records.bytes().size();
+    bytes.emplace_back(topic.topic, sum);
+  }
+  return bytes;
+}
+
+void CountThrottle(RequestContext& context, int32_t throttle_ms) {
+  context.mute_ms = throttle_ms;
+  ++context.metrics.throttled_answers[1];
+  context.metrics.throttle_ms[1] += static_cast<uint64_t>(throttle_ms);
+}
+
+// Takes what one round of reading may hold from the shard's fetch budget: the
+// request's max_bytes, but no more than an eighth of the budget, so that a few
+// consumers asking for 50 MiB each cannot take it all; waits while it is spent.
+// ShuttingDown when the connection closed meanwhile: nobody would get the answer.
+Task<Result<size_t>> TakeFetchGrant(RequestContext& context, const FetchRequest& request) {
+  size_t grant = std::clamp<size_t>(static_cast<size_t>(std::max(request.max_bytes, 1)), 1,
+                                    std::max<size_t>(context.fetch_budget.budget() / 8, 1));
+  while (!context.connection_closed) {
+    if (context.fetch_budget.TryTake(0, grant)) co_return grant;
+    co_await context.fetch_budget.WaitForRoom();
+  }
+  co_return ShuttingDown("the connection closed");
+}
+
 }  // namespace
 
 Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
   Result<FetchRequest> request = DecodeRequestBody<FetchApi>(context.header.api_version, body);
   if (!request.ok()) co_return request.status();
+  std::string_view client_id = context.header.client_id.value_or("");
+  if (context.quotas.any(engine::QuotaDirection::kFetch)) {
+    engine::TopicBytes asked;
+    for (const FetchRequest::Topic& topic : request->topics) asked.emplace_back(topic.topic, 0);
+    // A client that still owes throttle time gets an empty answer at once, as
+    // Kafka does: reading for it now would only deepen the debt.
+    int32_t owed = context.quotas.Owed(engine::QuotaDirection::kFetch, client_id, asked);
+    if (owed > 0) {
+      FetchResponse empty;
+      empty.throttle_time_ms = owed;
+      CountThrottle(context, owed);
+      co_return Respond<FetchApi>(context, empty);
+    }
+  }
   int64_t deadline = SystemClock::Instance().MonotonicNanos() + int64_t{request->max_wait_ms} * 1'000'000;
   size_t min_bytes = static_cast<size_t>(std::max(request->min_bytes, 1));
   while (true) {
-    Gathered gathered = co_await FetchAll(context, *request);
+    Result<size_t> taken = co_await TakeFetchGrant(context, *request);
+    if (!taken.ok()) co_return taken.status();
+    size_t grant = *taken;
+    Gathered gathered = co_await FetchAll(context, *request, grant);
     int64_t left_ms = (deadline - SystemClock::Instance().MonotonicNanos()) / 1'000'000;
     if (gathered.bytes >= min_bytes || gathered.any_error || left_ms <= 0 || request->topics.empty() ||
         request->topics[0].partitions.empty()) {
       CountAnswer(context.metrics, gathered.response);
-      co_return Respond<FetchApi>(context, gathered.response);
+      int32_t throttle_ms =
+          context.quotas.Record(engine::QuotaDirection::kFetch, client_id, BytesByTopic(gathered.response));
+      if (throttle_ms > 0) {
+        gathered.response.throttle_time_ms = throttle_ms;
+        CountThrottle(context, throttle_ms);
+      }
+      HandlerResult answer = Respond<FetchApi>(context, gathered.response);
+      // The answer holds its size of the grant until the connection sent it (a
+      // single batch larger than the grant holds the grant: the overshoot is
+      // bounded by max.message.bytes); the rest goes back now.
+      size_t held = answer.ok() && answer->has_value() ? std::min(grant, (*answer)->size()) : 0;
+      context.fetch_budget.Give(grant - held, context.shard.loop());
+      context.answer_budgeted = held;
+      co_return answer;
     }
+    context.fetch_budget.Give(grant, context.shard.loop());
     // Long poll on the first partition asked for, in slices so that data arriving
     // elsewhere is seen within kOtherPartitionsCheckMs.
     const FetchRequest::Topic& first = request->topics[0];

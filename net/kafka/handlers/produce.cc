@@ -73,6 +73,26 @@ Task<void> AwaitOne(RequestContext& context, Pending pending, engine::Acks acks,
   if (--left == 0) done.WakeAll(context.shard.loop());
 }
 
+// Charges the request's bytes to the client's and topics' produce quotas; over
+// them, the answer carries the throttle time and the connection is muted for it
+// (the records are appended all the same, as Kafka does).
+void ChargeQuotas(RequestContext& context, const ProduceRequest& request, ProduceResponse& response) {
+  if (!context.quotas.any(engine::QuotaDirection::kProduce)) return;
+  engine::TopicBytes bytes;
+  for (const ProduceRequest::Topic& topic : request.topic_data) {
+    size_t sum = 0;
+    for (const ProduceRequest::Partition& partition : topic.partition_data) sum += partition.records.bytes().size();
+    bytes.emplace_back(topic.name, sum);
+  }
+  int32_t throttle_ms = context.quotas.Record(engine::QuotaDirection::kProduce,
+                                              context.header.client_id.value_or(""), bytes);
+  if (throttle_ms == 0) return;
+  response.throttle_time_ms = throttle_ms;
+  context.mute_ms = throttle_ms;
+  ++context.metrics.throttled_answers[0];
+  context.metrics.throttle_ms[0] += static_cast<uint64_t>(throttle_ms);
+}
+
 }  // namespace
 
 Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
@@ -144,6 +164,7 @@ Task<HandlerResult> HandleProduce(RequestContext& context, ConstBytes body) {
   }
   // Appended in order: the connection's next produce request may append now.
   context.turns.Finish(context.turn, context.shard.loop());
+  ChargeQuotas(context, *request, response);
   // All acknowledgements at once: their fdatasyncs overlap.
   int left = static_cast<int>(pending.size());
   WaitList done;
