@@ -25,7 +25,7 @@
 
 #include "base/event_loop.h"
 #include "base/task.h"
-#include "base/wait_list.h"
+#include "base/timed_wait.h"
 
 namespace millstream::engine {
 
@@ -50,16 +50,20 @@ class MemoryBudget {
   }
 
   // Gives back bytes taken before; wakes the waiters to ask again.
-  void Give(size_t bytes, EventLoop& loop) {
+  void Give(size_t bytes) {
     used_ -= bytes;
-    waiters_.WakeAll(loop);
+    ++gives_;
+    if (bytes > 0) waiters_.Notify();
   }
 
-  // Waits until some bytes were given back (or WakeWaiters). The caller asks
-  // again with TryTake.
-  Task<void> WaitForRoom() { co_await waiters_.Wait(); }
+  // Counts Give calls: a caller that was refused notes it, and waits only if
+  // nothing was given back since (a Give before the wait would wake nobody).
+  uint64_t gives() const { return gives_; }
+  // Waits until some bytes were given back, WakeWaiters, or `timeout_ms`. The
+  // caller asks again with TryTake.
+  Task<void> WaitForRoom(EventLoop& loop, int64_t timeout_ms) { co_await waiters_.WaitFor(loop, timeout_ms); }
   // Wakes every waiter, for one that must stop waiting (its connection closes).
-  void WakeWaiters(EventLoop& loop) { waiters_.WakeAll(loop); }
+  void WakeWaiters() { waiters_.Notify(); }
 
   size_t budget() const { return budget_; }
   size_t limit() const { return budget_ + reserve_; }  // what light holders may reach
@@ -72,7 +76,8 @@ class MemoryBudget {
   size_t light_allowance_;
   size_t used_ = 0;
   size_t peak_ = 0;
-  WaitList waiters_;
+  uint64_t gives_ = 0;
+  TimedWaitList waiters_;
 };
 
 }  // namespace millstream::engine

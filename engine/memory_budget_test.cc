@@ -5,8 +5,8 @@
 namespace millstream::engine {
 namespace {
 
-Task<void> TakeWhenThereIsRoom(MemoryBudget& budget, size_t held, size_t bytes, bool& granted) {
-  while (!budget.TryTake(held, bytes)) co_await budget.WaitForRoom();
+Task<void> TakeWhenThereIsRoom(EventLoop& loop, MemoryBudget& budget, size_t held, size_t bytes, bool& granted) {
+  while (!budget.TryTake(held, bytes)) co_await budget.WaitForRoom(loop, 60'000);
   granted = true;
 }
 
@@ -41,11 +41,11 @@ TEST(MemoryBudgetTest, GivingBackWakesTheWaiters) {
   MemoryBudget budget(1000);
   ASSERT_TRUE(budget.TryTake(0, 1000));
   bool granted = false;
-  Task<void> task = TakeWhenThereIsRoom(budget, 500, 600, granted);
+  Task<void> task = TakeWhenThereIsRoom(*loop, budget, 500, 600, granted);
   task.Start();
   loop->RunOnce(false);
   EXPECT_FALSE(granted);
-  budget.Give(700, *loop);
+  budget.Give(700);
   while (!task.done()) loop->RunOnce(true);
   EXPECT_TRUE(granted);
   EXPECT_EQ(budget.used(), 900u);

@@ -159,6 +159,7 @@ TEST(BackPressureTest, AStalledConsumerHoldsNoMoreThanTheFetchBudgetAndProducers
   auto stalled = KafkaClient::Connect(broker.bootstrap());
   ASSERT_TRUE(stalled.ok());
   kafka::FetchRequest request;
+  request.max_wait_ms = 10000;  // those that find the budget spent wait for room
   request.topics.push_back({"shipments", {{PartitionId(0), -1, Offset(0), Offset(-1), 1 << 20}}});
   std::vector<std::byte> frames;
   for (int i = 0; i < 400; ++i) {
@@ -184,6 +185,15 @@ TEST(BackPressureTest, AStalledConsumerHoldsNoMoreThanTheFetchBudgetAndProducers
   for (int i = 0; i < 10; ++i) after.Send("shipments", "after");
   ASSERT_TRUE(after.Flush());
   EXPECT_EQ(after.delivered(), 10);
+  // Another consumer's fetch waits for room no longer than its max_wait_ms and is
+  // answered empty, as at the end of a long poll.
+  auto other = KafkaClient::Connect(broker.bootstrap());
+  ASSERT_TRUE(other.ok());
+  request.max_wait_ms = 200;
+  auto answered = (*other)->Call<kafka::FetchApi>(11, request);
+  ASSERT_TRUE(answered.ok()) << answered.status().ToString();
+  EXPECT_TRUE(answered->responses.empty());
+  EXPECT_GE(Sample(broker, "millstream_fetch_out_of_memory_total"), 1);
   // The consumer goes: what its answers held comes back, and its waiting fetches
   // take no more.
   stalled->reset();

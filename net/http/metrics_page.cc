@@ -197,7 +197,10 @@ void RenderBackPressure(PromText& text, const kafka::RequestMetrics& r) {
               "next request) or quota (muted for a throttle time).");
   text.Sample("millstream_kafka_reads_paused_total", {{"reason", "memory"}},
               static_cast<double>(r.reads_paused_for_memory));
-  text.Sample("millstream_kafka_reads_paused_total", {{"reason", "quota"}}, static_cast<double>(r.connections_muted));
+  text.Sample("millstream_kafka_reads_paused_total", {{"reason", "quota"}}, static_cast<double>(r.reads_paused_for_quota));
+  text.Family("millstream_fetch_out_of_memory_total", "counter",
+              "Fetches answered empty: the fetch budget had no room before their max_wait_ms ran out.");
+  text.Sample("millstream_fetch_out_of_memory_total", {}, static_cast<double>(r.fetches_out_of_memory));
   const char* directions[2] = {"produce", "fetch"};
   text.Family("millstream_quota_throttled_total", "counter", "Answers that carried a throttle time, per direction.");
   for (size_t i = 0; i < 2; ++i) {

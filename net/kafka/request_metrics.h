@@ -27,8 +27,12 @@ struct FetchTraffic {
 struct RequestMetrics {
   uint64_t connections_accepted = 0;
   uint64_t connections_refused = 0;  // over --max-connections or --max-connections-per-ip
-  uint64_t reads_paused_for_memory = 0;  // a frame the request memory budget had no room for
-  uint64_t connections_muted = 0;        // answers after which a quota muted the connection
+  // Times a connection stopped being read: its next frame did not fit the
+  // request memory budget, or a quota muted it.
+  uint64_t reads_paused_for_memory = 0;
+  uint64_t reads_paused_for_quota = 0;
+  // Fetches answered empty because the fetch budget had no room until max_wait_ms.
+  uint64_t fetches_out_of_memory = 0;
   // Throttled answers and their throttle time, by quota direction (produce, fetch).
   std::array<uint64_t, 2> throttled_answers{};
   std::array<uint64_t, 2> throttle_ms{};
@@ -51,7 +55,8 @@ struct RequestMetrics {
     connections_accepted += other.connections_accepted;
     connections_refused += other.connections_refused;
     reads_paused_for_memory += other.reads_paused_for_memory;
-    connections_muted += other.connections_muted;
+    reads_paused_for_quota += other.reads_paused_for_quota;
+    fetches_out_of_memory += other.fetches_out_of_memory;
     for (size_t i = 0; i < 2; ++i) {
       throttled_answers[i] += other.throttled_answers[i];
       throttle_ms[i] += other.throttle_ms[i];

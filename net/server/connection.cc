@@ -45,7 +45,7 @@ Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine:
 
 Connection::~Connection() {
   // Answers never sent give back what they held.
-  for (const std::shared_ptr<Slot>& slot : slots_) fetch_budget_.Give(slot->fetch_budgeted, shard_.loop());
+  for (const std::shared_ptr<Slot>& slot : slots_) fetch_budget_.Give(slot->fetch_budgeted);
   close(fd_);
 }
 
@@ -64,14 +64,14 @@ void Connection::Close(const std::string& why) {
   // Answers that will never be sent give their fetch bytes back now, not when the
   // last handler ended: handlers of this very connection may be waiting for them.
   for (const std::shared_ptr<Slot>& slot : slots_) {
-    fetch_budget_.Give(std::exchange(slot->fetch_budgeted, 0), shard_.loop());
+    fetch_budget_.Give(std::exchange(slot->fetch_budgeted, 0));
   }
 }
 
 void Connection::WakeIfPaused() {
   mute_wait_.Notify();
   // Waking every waiter of the budget is harmless: each asks again.
-  if (waiting_for_budget_) budget_.WakeWaiters(shard_.loop());
+  if (waiting_for_budget_) budget_.WakeWaiters();
 }
 
 bool Connection::ReadingPaused() const {
@@ -80,7 +80,9 @@ bool Connection::ReadingPaused() const {
 
 Task<void> Connection::WaitWhilePaused() {
   if (waiting_for_budget_) {
-    co_await budget_.WaitForRoom();
+    // Something given back between the refusal and now would wake nobody: wait
+    // only if nothing was, and ask again after a second in any case.
+    if (budget_.gives() == gives_seen_) co_await budget_.WaitForRoom(shard_.loop(), 1000);
     waiting_for_budget_ = false;  // TakeFrames asks again and may set it again
     co_return;
   }
@@ -96,7 +98,7 @@ void Connection::CancelReceive() {
 
 void Connection::GiveBack(size_t bytes) {
   held_bytes_ -= bytes;
-  budget_.Give(bytes, shard_.loop());
+  budget_.Give(bytes);
 }
 
 Task<void> Connection::Run() {
@@ -114,17 +116,23 @@ Task<void> Connection::Run() {
   recv_ = &recv;
   while (!closed_) {
     if (ReadingPaused()) {
+      if (!pause_counted_) {
+        pause_counted_ = true;
+        ++(waiting_for_budget_ ? metrics_.reads_paused_for_memory : metrics_.reads_paused_for_quota);
+      }
       // Received bytes still queued are taken below; then nothing more is read.
       CancelReceive();
       if (!recv.armed() && !recv.has_completion()) {
         if (stop_reading_) break;
         co_await WaitWhilePaused();
+        if (closed_) break;
         TakeFrames(self);
         continue;
       }
     } else if (!recv.armed() && !recv.has_completion()) {
       recv.Arm(arm);
       cancelling_ = false;
+      pause_counted_ = false;
     }
     MultishotOp::Cqe c = co_await recv.Next();
     if (c.result == -ECANCELED) continue;  // paused (above)
@@ -133,7 +141,13 @@ Task<void> Connection::Run() {
       continue;
     }
     if (c.result < 0 && !closed_) spdlog::warn("reading from {} failed: {}", peer_, std::strerror(-c.result));
-    if (c.result <= 0) break;  // the peer closed, or the socket was shut down
+    if (c.result <= 0) {
+      // The peer closed (or reset), unless Stop() shut the read side down to let
+      // the requests already read finish: nobody will read an answer, so what
+      // waits on this connection's behalf may give up.
+      if (!stop_reading_) Close("");
+      break;
+    }
     uint16_t id = BufferRing::IdOf(c.flags);
     ConstBytes data = buffers_->Data(id, static_cast<size_t>(c.result));
     in_.insert(in_.end(), data.begin(), data.end());
@@ -168,7 +182,7 @@ void Connection::TakeFrames(const std::shared_ptr<Connection>& self) {
       size_t need = 4 + static_cast<size_t>(size);
       if (!budget_.TryTake(held_bytes_, need)) {
         waiting_for_budget_ = true;
-        ++metrics_.reads_paused_for_memory;
+        gives_seen_ = budget_.gives();
         break;
       }
       front_budgeted_ = need;
@@ -189,7 +203,7 @@ Task<void> Connection::Handle(std::shared_ptr<Connection> self, std::vector<std:
   size_t answer_budgeted = 0;
   kafka::HandlerResult result = co_await self->Execute(frame, turn, answer_budgeted);
   if (self->closed_) {
-    self->fetch_budget_.Give(answer_budgeted, self->shard_.loop());  // never sent
+    self->fetch_budget_.Give(answer_budgeted);  // never sent
   } else {
     slot->fetch_budgeted = answer_budgeted;
   }
@@ -234,7 +248,6 @@ Task<kafka::HandlerResult> Connection::Execute(const std::vector<std::byte>& fra
     // more is read from this client until the throttle time passed.
     muted_until_ns_ = std::max(muted_until_ns_, SystemClock::Instance().MonotonicNanos() +
                                                     int64_t{context.mute_ms} * 1'000'000);
-    ++metrics_.connections_muted;
     // Now, before the answer is sent: the client's next request must not be read.
     CancelReceive();
   }
@@ -256,7 +269,7 @@ Task<void> Connection::Flush() {
       bool sent = co_await SendAll(*slot->response);
       if (!sent) Close("");
     }
-    fetch_budget_.Give(std::exchange(slot->fetch_budgeted, 0), shard_.loop());
+    fetch_budget_.Give(std::exchange(slot->fetch_budgeted, 0));
   }
   sending_ = false;
 }

@@ -112,6 +112,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t held_bytes_ = 0;      // taken from budget_ for this connection's requests
   size_t front_budgeted_ = 0;  // of which for the frame at the front of in_, not yet cut
   bool waiting_for_budget_ = false;
+  uint64_t gives_seen_ = 0;     // budget_.gives() when it last refused
+  bool pause_counted_ = false;  // this pause is in the metrics already
   int64_t muted_until_ns_ = 0;  // a quota's mute (monotonic clock)
   TimedWaitList mute_wait_;
   MultishotOp* recv_ = nullptr;  // Run's receive, while Run reads

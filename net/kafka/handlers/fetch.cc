@@ -121,14 +121,19 @@ void CountThrottle(RequestContext& context, int32_t throttle_ms) {
 
 // Takes what one round of reading may hold from the shard's fetch budget: the
 // request's max_bytes, but no more than an eighth of the budget, so that a few
-// consumers asking for 50 MiB each cannot take it all; waits while it is spent.
-// ShuttingDown when the connection closed meanwhile: nobody would get the answer.
-Task<Result<size_t>> TakeFetchGrant(RequestContext& context, const FetchRequest& request) {
+// consumers asking for 50 MiB each cannot take it all; waits while it is spent,
+// until `deadline_ns` at most. 0 when the wait ran out (the fetch is answered
+// empty, as at the end of any long poll). ShuttingDown when the connection
+// closed meanwhile: nobody would read the answer.
+Task<Result<size_t>> TakeFetchGrant(RequestContext& context, const FetchRequest& request, int64_t deadline_ns) {
   size_t grant = std::clamp<size_t>(static_cast<size_t>(std::max(request.max_bytes, 1)), 1,
                                     std::max<size_t>(context.fetch_budget.budget() / 8, 1));
   while (!context.connection_closed) {
+    uint64_t gives = context.fetch_budget.gives();
     if (context.fetch_budget.TryTake(0, grant)) co_return grant;
-    co_await context.fetch_budget.WaitForRoom();
+    int64_t left_ms = (deadline_ns - SystemClock::Instance().MonotonicNanos()) / 1'000'000;
+    if (left_ms <= 0) co_return size_t{0};
+    if (context.fetch_budget.gives() == gives) co_await context.fetch_budget.WaitForRoom(context.shard.loop(), left_ms);
   }
   co_return ShuttingDown("the connection closed");
 }
@@ -155,8 +160,12 @@ Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
   int64_t deadline = SystemClock::Instance().MonotonicNanos() + int64_t{request->max_wait_ms} * 1'000'000;
   size_t min_bytes = static_cast<size_t>(std::max(request->min_bytes, 1));
   while (true) {
-    Result<size_t> taken = co_await TakeFetchGrant(context, *request);
+    Result<size_t> taken = co_await TakeFetchGrant(context, *request, deadline);
     if (!taken.ok()) co_return taken.status();
+    if (*taken == 0) {
+      ++context.metrics.fetches_out_of_memory;
+      co_return Respond<FetchApi>(context, FetchResponse{});
+    }
     size_t grant = *taken;
     Gathered gathered = co_await FetchAll(context, *request, grant);
     int64_t left_ms = (deadline - SystemClock::Instance().MonotonicNanos()) / 1'000'000;
@@ -174,11 +183,11 @@ Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
       // single batch larger than the grant holds the grant: the overshoot is
       // bounded by max.message.bytes); the rest goes back now.
       size_t held = answer.ok() && answer->has_value() ? std::min(grant, (*answer)->size()) : 0;
-      context.fetch_budget.Give(grant - held, context.shard.loop());
+      context.fetch_budget.Give(grant - held);
       context.answer_budgeted = held;
       co_return answer;
     }
-    context.fetch_budget.Give(grant, context.shard.loop());
+    context.fetch_budget.Give(grant);
     // Long poll on the first partition asked for, in slices so that data arriving
     // elsewhere is seen within kOtherPartitionsCheckMs.
     const FetchRequest::Topic& first = request->topics[0];
