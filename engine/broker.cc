@@ -180,11 +180,13 @@ storage::LogConfig Broker::LogConfigFor(const TopicConfig& config) const {
   log.segment_bytes = static_cast<uint64_t>(config.segment_bytes);
   log.write_buffer_bytes = std::max<size_t>(config_.write_buffer_bytes,
                                             static_cast<size_t>(config.max_message_bytes) + 8192);
+  log.io_class = config.priority_class;
   return log;
 }
 
 Task<Status> Broker::OpenPartition(Partition& partition, std::string dir, storage::LogConfig config) {
   Shard& shard = *shards_[partition.shard];
+  config.flush_scheduler = &shard.flush_scheduler();
   storage::RecoveryReport report;
   Result<std::unique_ptr<storage::PartitionLog>> log = co_await storage::PartitionLog::Open(
       shard.fs(), shard.loop(), SystemClock::Instance(), dir, config, &report);
@@ -556,7 +558,8 @@ namespace {
 
 Task<Result<ProduceResult>> AppendHere(storage::PartitionLog& log, ProducerStateTable& producers,
                                        PartitionTraffic& traffic, MutableBytes batch,
-                                       TimestampType timestamp_type) {
+                                       TimestampType timestamp_type, storage::IoClass priority_class) {
+  log.set_io_class(priority_class);  // the topic's, which AlterConfigs may have changed
   std::optional<storage::BatchHeader> header = storage::PeekBatchHeader(batch);
   if (!header) co_return Corruption("batch shorter than its header");
   ProducerStateTable::Verdict verdict = producers.Check(*header);
@@ -624,12 +627,14 @@ Task<Result<ProduceResult>> Broker::Append(Shard& current, const std::string& to
   std::shared_ptr<Topic> keep;
   CO_ASSIGN_OR_RETURN(Partition* p, LookupPartition(topic, partition, keep));
   TimestampType timestamp_type;
+  storage::IoClass priority_class;
   {
     std::lock_guard<std::mutex> lock(mu_);  // AlterConfigs changes the config under mu_
     timestamp_type = keep->config.timestamp_type;
+    priority_class = keep->config.priority_class;
   }
-  std::function<Task<Result<ProduceResult>>()> work = [p, batch, timestamp_type] {
-    return AppendHere(*p->log, p->producers, p->traffic, batch, timestamp_type);
+  std::function<Task<Result<ProduceResult>>()> work = [p, batch, timestamp_type, priority_class] {
+    return AppendHere(*p->log, p->producers, p->traffic, batch, timestamp_type, priority_class);
   };
   RunOnShard<Result<ProduceResult>> hop(current, *shards_[p->shard], std::move(work));
   co_return co_await hop;

@@ -1,5 +1,7 @@
 #include "engine/shard.h"
 
+#include "base/clock.h"
+
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@ Result<std::unique_ptr<Shard>> Shard::Create(int id, size_t queue_limit) {
   std::unique_ptr<Shard> shard(new Shard(id, queue_limit));
   ASSIGN_OR_RETURN(shard->loop_, EventLoop::Create(1024));
   shard->fs_ = std::make_unique<storage::io::UringFileSystem>(*shard->loop_);
+  shard->flush_scheduler_ = std::make_unique<storage::FlushScheduler>(*shard->loop_, SystemClock::Instance());
   shard->wake_fd_ = eventfd(0, EFD_CLOEXEC);
   if (shard->wake_fd_ < 0) return StatusFromErrno(errno, "eventfd");
   return shard;

@@ -19,6 +19,7 @@
 
 #include "base/event_loop.h"
 #include "base/status.h"
+#include "storage/flush_scheduler.h"
 #include "storage/io/file_system.h"
 
 namespace millstream::engine {
@@ -35,6 +36,8 @@ class Shard {
   // Valid on the shard's own thread only.
   EventLoop& loop() { return *loop_; }
   storage::io::FileSystem& fs() { return *fs_; }
+  // The order of this shard's flushes by priority class (its partitions' logs).
+  storage::FlushScheduler& flush_scheduler() { return *flush_scheduler_; }
 
   void Start();
   // Runs `work` on the shard's thread, after everything posted before it.
@@ -54,6 +57,7 @@ class Shard {
   const size_t queue_limit_;
   std::unique_ptr<EventLoop> loop_;
   std::unique_ptr<storage::io::FileSystem> fs_;
+  std::unique_ptr<storage::FlushScheduler> flush_scheduler_;
   int wake_fd_ = -1;
   std::thread thread_;
   std::mutex mu_;

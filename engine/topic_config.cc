@@ -21,7 +21,7 @@ Status ParseInt(const std::string& key, const std::string& value, int64_t min, i
 
 const std::vector<std::string>& TopicConfigKeys() {
   static const std::vector<std::string> keys = {
-      "cleanup.policy",  "max.message.bytes", "message.timestamp.type",
+      "cleanup.policy",  "max.message.bytes", "message.timestamp.type", "priority.class",
       "retention.bytes", "retention.ms",      "segment.bytes"};
   return keys;
 }
@@ -52,6 +52,16 @@ Status TopicConfig::Apply(const std::map<std::string, std::string>& settings) {
       } else {
         return InvalidArgument("invalid value '" + value + "' for message.timestamp.type");
       }
+    } else if (key == "priority.class") {
+      if (value == "critical") {
+        next.priority_class = storage::IoClass::kCritical;
+      } else if (value == "standard") {
+        next.priority_class = storage::IoClass::kStandard;
+      } else if (value == "bulk") {
+        next.priority_class = storage::IoClass::kBulk;
+      } else {
+        return InvalidArgument("invalid value '" + value + "' for priority.class (critical, standard or bulk)");
+      }
     } else if (key == "cleanup.policy") {
       if (value != "delete") return InvalidArgument("cleanup.policy " + value + " is not supported (only delete)");
       next.cleanup_policy = value;
@@ -68,6 +78,7 @@ std::map<std::string, std::string> TopicConfig::ToMap() const {
           {"max.message.bytes", std::to_string(max_message_bytes)},
           {"message.timestamp.type",
            timestamp_type == TimestampType::kCreateTime ? "CreateTime" : "LogAppendTime"},
+          {"priority.class", PriorityClassName(priority_class)},
           {"retention.bytes", std::to_string(retention_bytes)},
           {"retention.ms", std::to_string(retention_ms)},
           {"segment.bytes", std::to_string(segment_bytes)}};
@@ -99,6 +110,18 @@ Result<TopicConfig> TopicConfig::FromJson(const std::string& text) {
   Status applied = config.Apply(settings);
   if (!applied.ok()) return Corruption("topic.json: " + applied.message());
   return config;
+}
+
+const char* PriorityClassName(storage::IoClass io_class) {
+  switch (io_class) {
+    case storage::IoClass::kCritical:
+      return "critical";
+    case storage::IoClass::kStandard:
+      return "standard";
+    case storage::IoClass::kBulk:
+      return "bulk";
+  }
+  return "standard";
 }
 
 Status ValidateTopicName(const std::string& name) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "storage/flush_scheduler.h"
 
 namespace millstream::engine {
 
@@ -22,6 +23,9 @@ struct TopicConfig {
   int32_t max_message_bytes = 1048588;             // max.message.bytes (Kafka's default)
   TimestampType timestamp_type = TimestampType::kCreateTime;  // message.timestamp.type
   std::string cleanup_policy = "delete";           // cleanup.policy: only delete is supported
+  // priority.class: critical, standard or bulk; the order in which each shard
+  // starts its partitions' flushes (storage/flush_scheduler.h).
+  storage::IoClass priority_class = storage::IoClass::kStandard;
 
   // Applies `key=value` settings (Kafka names) on top of this config. Unknown keys
   // and bad values are InvalidArgument naming the key.
@@ -35,6 +39,9 @@ struct TopicConfig {
 
 // The settings keys Millstream understands (for DescribeConfigs and errors).
 const std::vector<std::string>& TopicConfigKeys();
+
+// "critical", "standard", "bulk".
+const char* PriorityClassName(storage::IoClass io_class);
 
 // Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-], not "." or "..".
 Status ValidateTopicName(const std::string& name);

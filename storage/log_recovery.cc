@@ -352,7 +352,7 @@ Task<Status> PartitionLog::OpenActive(const SegmentHandle& segment) {
   appender_ = std::make_unique<SegmentAppender>(
       loop_, *active_file_, FilePos(end), ConstBytes(tail.data(), end - page.value()),
       config_.write_buffer_bytes, static_cast<SegmentAppender::Listener&>(*this), clock_,
-      sync_stats_);
+      sync_stats_, &flush_turn_);
   co_return Status::Ok();
 }
 

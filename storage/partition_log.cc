@@ -9,7 +9,7 @@ namespace millstream::storage {
 
 PartitionLog::PartitionLog(io::FileSystem& fs, EventLoop& loop, const Clock& clock,
                            std::string dir, LogConfig config)
-    : fs_(fs), loop_(loop), clock_(clock), dir_(std::move(dir)), config_(config) {}
+    : fs_(fs), loop_(loop), clock_(clock), dir_(std::move(dir)), config_(config), flush_turn_{config.flush_scheduler, config.io_class} {}
 
 PartitionLog::~PartitionLog() {
   MS_CHECK(written_waiters_.empty() && durable_waiters_.empty())
@@ -345,7 +345,7 @@ Task<Status> PartitionLog::CreateActive(Offset base) {
   segments_[base] = segment;
   appender_ = std::make_unique<SegmentAppender>(loop_, *active_file_, FilePos(0), ConstBytes(),
                                                 config_.write_buffer_bytes, static_cast<SegmentAppender::Listener&>(*this), clock_,
-      sync_stats_);
+      sync_stats_, &flush_turn_);
   co_return Status::Ok();
 }
 

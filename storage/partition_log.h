@@ -47,6 +47,10 @@ struct LogConfig {
   // a recovery after a crash has to scan.
   uint64_t index_checkpoint_bytes = 64ull << 20;
   bool direct_io = true;  // O_DIRECT writes (falls back to buffered where unsupported)
+  // The shard's flush scheduler (borrowed; outlives the log); none: flushes start
+  // at once.
+  FlushScheduler* flush_scheduler = nullptr;
+  IoClass io_class = IoClass::kStandard;  // the class the log's flushes start in
 };
 
 struct RetentionPolicy {
@@ -144,6 +148,8 @@ class PartitionLog : private SegmentAppender::Listener {
   const std::string& dir() const { return dir_; }
   // The cost of every fdatasync since Open (for /metrics).
   const SyncStats& sync_stats() const { return sync_stats_; }
+  // The priority class of the log's next flushes (its topic's priority.class).
+  void set_io_class(IoClass io_class) { flush_turn_.io_class = io_class; }
 
  private:
   struct PendingBatch {
@@ -211,6 +217,7 @@ class PartitionLog : private SegmentAppender::Listener {
   uint64_t allocated_end_ = 0;  // the active file's size: space reserved up to here
   std::unique_ptr<SegmentAppender> appender_;
   SyncStats sync_stats_;  // recorded by every appender_ in turn
+  FlushTurn flush_turn_;  // borrowed by every appender_ in turn
 
   Offset next_offset_;     // next offset to assign
   Offset written_next_;    // every offset below is written

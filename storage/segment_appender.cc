@@ -6,12 +6,13 @@ namespace millstream::storage {
 
 SegmentAppender::SegmentAppender(EventLoop& loop, io::File& file, FilePos end, ConstBytes tail,
                                  size_t buffer_bytes, Listener& listener, const Clock& clock,
-                                 SyncStats& sync_stats)
+                                 SyncStats& sync_stats, const FlushTurn* turn)
     : loop_(loop),
       file_(file),
       listener_(listener),
       clock_(clock),
       sync_stats_(sync_stats),
+      turn_(turn),
       buf_pos_(AlignDown(end.value(), kIoAlignment)),
       written_end_(end),
       durable_end_(end),
@@ -74,11 +75,15 @@ Task<Status> SegmentAppender::Drain(bool sync) {
 
 Task<void> SegmentAppender::FlushLoop() {
   while (failed_.ok() && (HasUnwritten() || WantsSync())) {
+    // The turn comes first: whatever is appended while waiting for it goes out
+    // with this flush.
+    IoClass turn = co_await TakeTurn();
     bool sync = WantsSync();
     if (!HasUnwritten()) {
       FilePos target = written_end_;
       int64_t started = clock_.MonotonicNanos();
       Status synced = co_await file_.DataSync();
+      EndTurn(turn);
       if (!synced.ok()) {
         failed_ = synced.WithContext("fdatasync " + file_.path());
         listener_.OnFailed(failed_);
@@ -105,6 +110,7 @@ Task<void> SegmentAppender::FlushLoop() {
 
     int64_t started = clock_.MonotonicNanos();
     Status status = co_await WriteTaken(taken, pos, aligned_len, sync);
+    EndTurn(turn);
     if (!status.ok()) {
       RollBack(taken, pos, status);
       // With a linked sync the error may be the sync's (even ENOSPC, on thin or
@@ -131,6 +137,17 @@ Task<void> SegmentAppender::FlushLoop() {
   }
   flushing_ = false;
   idle_waiters_.WakeAll(loop_);
+}
+
+Task<IoClass> SegmentAppender::TakeTurn() {
+  if (turn_ == nullptr || turn_->scheduler == nullptr) co_return IoClass::kStandard;
+  IoClass io_class = turn_->io_class;
+  co_await turn_->scheduler->Acquire(io_class);
+  co_return io_class;
+}
+
+void SegmentAppender::EndTurn(IoClass taken) {
+  if (turn_ != nullptr && turn_->scheduler != nullptr) turn_->scheduler->Release(taken);
 }
 
 // Writes `aligned_len` bytes of `buffer` at `pos`, with a linked sync when asked.

@@ -34,6 +34,7 @@
 #include "base/strong_id.h"
 #include "base/task.h"
 #include "base/wait_list.h"
+#include "storage/flush_scheduler.h"
 #include "storage/io/file_system.h"
 #include "storage/sync_stats.h"
 
@@ -57,12 +58,14 @@ class SegmentAppender {
     ~Listener() = default;
   };
 
-  // `file` (opened for direct writes), `listener`, `clock` and `sync_stats` are
-  // borrowed and must outlive the appender (every completed sync is recorded in
-  // `sync_stats`, timed by `clock`). `end` is the logical end; `tail` the bytes of its partial page,
-  // [AlignDown(end), end), which the first flush writes again.
+  // `file` (opened for direct writes), `listener`, `clock`, `sync_stats` and
+  // `turn` are borrowed and must outlive the appender (every completed sync is
+  // recorded in `sync_stats`, timed by `clock`; every flush waits for its turn
+  // from `turn`'s scheduler, if any). `end` is the logical end; `tail` the bytes
+  // of its partial page, [AlignDown(end), end), which the first flush writes again.
   SegmentAppender(EventLoop& loop, io::File& file, FilePos end, ConstBytes tail,
-                  size_t buffer_bytes, Listener& listener, const Clock& clock, SyncStats& sync_stats);
+                  size_t buffer_bytes, Listener& listener, const Clock& clock, SyncStats& sync_stats,
+                  const FlushTurn* turn = nullptr);
   SegmentAppender(const SegmentAppender&) = delete;
   SegmentAppender& operator=(const SegmentAppender&) = delete;
 
@@ -101,12 +104,17 @@ class SegmentAppender {
   bool HasUnwritten() const { return end() > written_end_; }
   bool WantsSync() const { return sync_requested_ > durable_end_; }
   void Kick();
+  // The flush scheduler's turn for one flush, in the class the log has now; the
+  // class taken is what EndTurn gives back.
+  Task<IoClass> TakeTurn();
+  void EndTurn(IoClass taken);
 
   EventLoop& loop_;
   io::File& file_;
   Listener& listener_;
   const Clock& clock_;
   SyncStats& sync_stats_;
+  const FlushTurn* turn_;
   AlignedBuffer buffers_[2];
   int active_ = 0;        // buffer being filled
   FilePos buf_pos_;       // file position of buffers_[active_][0], aligned

@@ -123,6 +123,12 @@ TEST_F(HttpApiTest, AdminApiCreatesDescribesChangesAndDeletesTopics) {
   EXPECT_EQ(json::parse(patched.body)["config"]["retention.ms"], "604800000");  // back to the default
   EXPECT_EQ(ErrorCode(Send("PATCH", "/api/v1/topics/receipts/config", R"({"no.such.key": "1"})")),
             "invalid_config");
+  EXPECT_EQ(described["config"]["priority.class"], "standard");
+  patched = Send("PATCH", "/api/v1/topics/receipts/config", R"({"priority.class": "critical"})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(json::parse(patched.body)["config"]["priority.class"], "critical");
+  EXPECT_EQ(ErrorCode(Send("PATCH", "/api/v1/topics/receipts/config", R"({"priority.class": "urgent"})")),
+            "invalid_config");
 
   json config = json::parse(Get("/api/v1/config").body);
   EXPECT_EQ(config["settings"]["data-dir"], broker_->data_dir());
