@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "storage/flush_scheduler.h"
 #include "storage/sync_stats.h"
 
 namespace millstream::engine {
@@ -31,5 +32,8 @@ struct PartitionStats {
   PartitionTraffic traffic;
   storage::SyncStats sync;
 };
+
+// A shard's flushes by priority class (storage/flush_scheduler.h), for /metrics.
+using FlushStats = storage::FlushScheduler::Stats;
 
 }  // namespace millstream::engine

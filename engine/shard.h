@@ -38,6 +38,7 @@ class Shard {
   storage::io::FileSystem& fs() { return *fs_; }
   // The order of this shard's flushes by priority class (its partitions' logs).
   storage::FlushScheduler& flush_scheduler() { return *flush_scheduler_; }
+  const storage::FlushScheduler& flush_scheduler() const { return *flush_scheduler_; }
 
   void Start();
   // Runs `work` on the shard's thread, after everything posted before it.

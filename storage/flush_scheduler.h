@@ -9,8 +9,8 @@
 // - standard and bulk flushes share `max_background` slots; a freed slot goes to a
 //   waiting standard flush before a bulk one, in arrival order within a class;
 // - while a critical flush is in flight, a standard or bulk flush starts only if
-//   nothing of its class is in flight: a critical write meets at most one
-//   standard and one bulk write ahead of it in the device queue;
+//   nothing of its class is in flight: no new device work piles up in front of
+//   it (what had started before it still goes first);
 // - a class with nothing in flight may always start one flush, so no class
 //   starves, however busy the others are.
 // Appends themselves never wait here: they are copies into the partition's
@@ -35,7 +35,7 @@ inline constexpr size_t kIoClasses = 3;
 class FlushScheduler {
  public:
   struct Stats {
-    std::array<uint64_t, kIoClasses> flushes{};  // started
+    std::array<uint64_t, kIoClasses> flushes{};  // asked for a turn
     std::array<uint64_t, kIoClasses> waited{};   // of which had to wait
     std::array<int64_t, kIoClasses> wait_ns{};   // time spent waiting
   };

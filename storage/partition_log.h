@@ -215,9 +215,10 @@ class PartitionLog : private SegmentAppender::Listener {
   SegmentHandle active_;
   std::unique_ptr<io::File> active_file_;
   uint64_t allocated_end_ = 0;  // the active file's size: space reserved up to here
+  // Borrowed by every appender_ in turn: declared before it, so they outlive it.
+  SyncStats sync_stats_;
+  FlushTurn flush_turn_;
   std::unique_ptr<SegmentAppender> appender_;
-  SyncStats sync_stats_;  // recorded by every appender_ in turn
-  FlushTurn flush_turn_;  // borrowed by every appender_ in turn
 
   Offset next_offset_;     // next offset to assign
   Offset written_next_;    // every offset below is written

@@ -215,6 +215,23 @@ void RenderBackPressure(PromText& text, const kafka::RequestMetrics& r) {
   }
 }
 
+// The flush scheduler's turns by priority class (docs/operations.md, "Priority classes").
+void RenderFlushes(PromText& text, const engine::FlushStats& f) {
+  const char* classes[storage::kIoClasses] = {"critical", "standard", "bulk"};
+  text.Family("millstream_flushes_total", "counter", "Partition log flushes (writes, fdatasyncs) by priority class.");
+  for (size_t c = 0; c < storage::kIoClasses; ++c) {
+    text.Sample("millstream_flushes_total", {{"class", classes[c]}}, static_cast<double>(f.flushes[c]));
+  }
+  text.Family("millstream_flushes_waited_total", "counter", "Flushes that waited for their turn, by class.");
+  for (size_t c = 0; c < storage::kIoClasses; ++c) {
+    text.Sample("millstream_flushes_waited_total", {{"class", classes[c]}}, static_cast<double>(f.waited[c]));
+  }
+  text.Family("millstream_flush_wait_seconds_total", "counter", "Time flushes waited for their turn, by class.");
+  for (size_t c = 0; c < storage::kIoClasses; ++c) {
+    text.Sample("millstream_flush_wait_seconds_total", {{"class", classes[c]}}, static_cast<double>(f.wait_ns[c]) / 1e9);
+  }
+}
+
 void RenderKafka(PromText& text, const MetricsSnapshot& s) {
   text.Family("millstream_kafka_connections", "gauge", "Open Kafka client connections.");
   text.Sample("millstream_kafka_connections", {}, s.kafka_connections);
@@ -299,6 +316,7 @@ std::string RenderMetrics(const MetricsSnapshot& snapshot) {
   RenderTraffic(text, snapshot);
   RenderLogs(text, snapshot);
   RenderKafka(text, snapshot);
+  RenderFlushes(text, snapshot.flush);
   RenderGroups(text, snapshot);
   RenderHttp(text, snapshot);
   text.Family("millstream_disk_free_bytes", "gauge", "Free bytes on the data directory's file system (last check).");

@@ -44,6 +44,7 @@ struct MetricsSnapshot {
   ProcessMemory memory;
   uint64_t disk_free_bytes = 0;
   bool produce_refused_for_space = false;
+  engine::FlushStats flush;  // added up over the shards
 };
 
 // The process's memory from /proc/self/statm (zeros where it cannot be read).

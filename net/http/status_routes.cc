@@ -14,6 +14,7 @@ struct ShardSnapshot {
   std::vector<engine::PartitionStats> partitions;
   kafka::RequestMetrics requests;
   size_t idempotency_keys = 0;
+  engine::FlushStats flush;
 };
 
 Task<ShardSnapshot> SnapshotHere(const engine::Broker* broker, const KafkaServer* kafka,
@@ -21,6 +22,7 @@ Task<ShardSnapshot> SnapshotHere(const engine::Broker* broker, const KafkaServer
   ShardSnapshot out;
   if (keys != nullptr && shard->id() == 0) out.idempotency_keys = keys->size();  // shard 0's
   out.partitions = broker->CollectStats(*shard);
+  out.flush = shard->flush_scheduler().stats();
   if (kafka != nullptr) out.requests = kafka->CollectMetrics(static_cast<size_t>(shard->id()));
   co_return out;
 }
@@ -51,6 +53,11 @@ std::optional<MetricsSnapshot> Collect(ApiContext& context) {
     for (engine::PartitionStats& p : part->partitions) snapshot.partitions.push_back(std::move(p));
     snapshot.requests.Merge(part->requests);
     snapshot.idempotency_keys += part->idempotency_keys;
+    for (size_t c = 0; c < storage::kIoClasses; ++c) {
+      snapshot.flush.flushes[c] += part->flush.flushes[c];
+      snapshot.flush.waited[c] += part->flush.waited[c];
+      snapshot.flush.wait_ns[c] += part->flush.wait_ns[c];
+    }
   }
   std::sort(snapshot.partitions.begin(), snapshot.partitions.end(),
             [](const auto& a, const auto& b) { return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition); });

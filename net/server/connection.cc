@@ -140,7 +140,11 @@ Task<void> Connection::Run() {
       co_await shard_.loop().Yield();  // other connections return their buffers meanwhile
       continue;
     }
-    if (c.result < 0 && !closed_) spdlog::warn("reading from {} failed: {}", peer_, std::strerror(-c.result));
+    // A reset is a client going away without reading everything (a storm of them at
+    // plant start-up must not flood the log); other errors are worth a line.
+    if (c.result < 0 && c.result != -ECONNRESET && !closed_) {
+      spdlog::warn("reading from {} failed: {}", peer_, std::strerror(-c.result));
+    }
     if (c.result <= 0) {
       // The peer closed (or reset), unless Stop() shut the read side down to let
       // the requests already read finish: nobody will read an answer, so what
