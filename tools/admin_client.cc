@@ -60,6 +60,13 @@ Result<nlohmann::json> AdminClient::Get(const std::string& path) {
   return Answer(client_->Get(path), "GET " + path, options_.url);
 }
 
+Result<std::string> AdminClient::GetText(const std::string& path) {
+  httplib::Result r = client_->Get(path);
+  if (!r) return IoError("GET " + path + ": no answer from " + options_.url + " (" + httplib::to_string(r.error()) + ")");
+  if (r->status < 200 || r->status >= 300) return IoError("GET " + path + ": HTTP " + std::to_string(r->status));
+  return r->body;
+}
+
 Result<nlohmann::json> AdminClient::Send(const std::string& method, const std::string& path,
                                          const nlohmann::json& body) {
   std::string text = body.dump();

@@ -38,6 +38,8 @@ class AdminClient {
   // ("... : no topic orders (unknown_topic)").
   Result<nlohmann::json> Get(const std::string& path);
   Result<nlohmann::json> Send(const std::string& method, const std::string& path, const nlohmann::json& body);
+  // The body of a 2xx answer that is not JSON (/metrics). IoError otherwise.
+  Result<std::string> GetText(const std::string& path);
 
  private:
   AdminClient(std::unique_ptr<httplib::Client> client, AdminOptions options);

@@ -23,6 +23,7 @@
 
 #include "base/clock.h"
 #include "base/latency_histogram.h"
+#include "tools/bench_burst.h"
 #include "tools/bench_group.h"
 #include "tools/commands.h"
 #include "tools/kafka_admin.h"
@@ -292,6 +293,7 @@ CommandRunner RegisterBench(CLI::App& app) {
 
   auto others = std::make_shared<std::vector<std::function<int()>>>();
   AddBenchGroup(*bench, *others);
+  AddBenchBurst(*bench, *others);
 
   return [=] {
     Measurement m;

@@ -32,7 +32,10 @@ int LoggedPort(const std::string& out, const std::string& marker) {
 bool BrokerProcess::Start() {
   // The first start picks free ports; restarts reuse them, as clients expect.
   std::string listen = bootstrap_.empty() ? "127.0.0.1:0" : bootstrap_;
-  std::vector<std::string> args = {"serve", "--data-dir", dir_.path(), "--listen", listen};
+  // A test may put the data elsewhere (a small file system of its own).
+  bool dir_flag = std::find(flags_.begin(), flags_.end(), "--data-dir") != flags_.end();
+  std::vector<std::string> args = {"serve", "--listen", listen};
+  if (!dir_flag) args.insert(args.end(), {"--data-dir", dir_.path()});
   // Every broker of the suite gets its own HTTP port (the default, 9644, would
   // be shared by the tests running in parallel), unless a test chose one itself.
   bool http_flag = std::find(flags_.begin(), flags_.end(), "--http") != flags_.end();
