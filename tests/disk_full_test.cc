@@ -93,13 +93,24 @@ class SmallFileSystem {
     if (geteuid() != 0) return;
     image_ = scratch_.path() + "/fs.img";
     mount_ = scratch_.path() + "/mnt";
-    std::string command = "truncate -s " + std::to_string(bytes) + " " + image_ + " && mkfs.ext4 -q -F " + image_ +
-                          " >/dev/null 2>&1 && mkdir -p " + mount_ + " && mount -o loop " + image_ + " " + mount_ +
-                          " 2>/dev/null";
+    std::string command = "truncate -s " + std::to_string(bytes) + " '" + image_ + "' && mkfs.ext4 -q -F '" + image_ +
+                          "' >/dev/null 2>&1 && mkdir -p '" + mount_ + "' && mount -o loop '" + image_ + "' '" +
+                          mount_ + "' 2>/dev/null";
     mounted_ = std::system(command.c_str()) == 0;
   }
   ~SmallFileSystem() {
-    if (mounted_) std::system(("umount " + mount_ + " 2>/dev/null").c_str());
+    if (!mounted_) return;
+    // A broker killed by a failed assertion releases its files a little late
+    // (its ring is torn down after it exits): retry, then detach lazily, so that
+    // neither the mount nor the loop device outlives the test.
+    std::string umount = "umount '" + mount_ + "' 2>/dev/null";
+    for (int i = 0; i < 20; ++i) {
+      if (std::system(umount.c_str()) == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    if (std::system(("umount -l '" + mount_ + "'").c_str()) != 0) {
+      ADD_FAILURE() << "could not unmount " << mount_;
+    }
   }
   bool mounted() const { return mounted_; }
   const std::string& path() const { return mount_; }

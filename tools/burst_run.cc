@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <string_view>
 #include <cmath>
 #include <functional>
 #include <cstdio>
@@ -80,7 +81,7 @@ std::string MakeValue(int stream, int64_t seq, int64_t due_ns, const std::string
 
 // One producer instance's share of a scenario stream (a stream with
 // `producers = N` becomes N of these, each with its own sequence numbers).
-struct Stream {
+struct StreamInstance {
   const BurstStream* spec = nullptr;
   int index = 0;
   int cls = 1;
@@ -96,11 +97,13 @@ struct Shared {
   bool probing = false;
   std::vector<int64_t> probe_acked;  // bytes acknowledged in each second of the probe
   std::vector<BurstSecond> seconds;
-  std::vector<Stream> streams;
+  std::vector<StreamInstance> streams;
   std::vector<int> readers;  // by stream: the consumer groups that read its topic
   // group → stream → sequence → times consumed
   std::vector<std::vector<std::vector<uint8_t>>> seen;
-  std::vector<int64_t> consumed;  // by group: the run's records
+  std::vector<int64_t> consumed;  // by group: the run's records, each counted once
+  std::vector<int64_t> expected;  // by group: acknowledged records of the topics it reads
+  std::vector<std::vector<size_t>> readers_of;  // by stream: the groups that read its topic
   std::vector<int64_t> probe_consumed;  // by group: the probe's records
   std::vector<int64_t> probe_acked_records;  // by stream
   std::atomic<bool> stop_producing{false};
@@ -122,7 +125,7 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && h && h->stream >= kProbeStreamBase) {
       ++shared->probe_acked_records[static_cast<size_t>(h->stream - kProbeStreamBase)];
     }
-    // What librdkafka had queued is acknowledged after the probe ended: not counted.
+    // Bytes acknowledged in each second of the probe (the capacity is read from them).
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR && now >= shared->start_ns) {
       auto i = static_cast<size_t>((now - shared->start_ns) / 1'000'000'000);
       if (i >= shared->probe_acked.size()) shared->probe_acked.resize(i + 1);
@@ -135,11 +138,15 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     ++second.failed_records;
     return;
   }
-  Stream& stream = shared->streams[static_cast<size_t>(h->stream)];
+  StreamInstance& stream = shared->streams[static_cast<size_t>(h->stream)];
   ++second.acked_records;
   second.expected_reads += shared->readers[static_cast<size_t>(h->stream)];
+  for (size_t g : shared->readers_of[static_cast<size_t>(h->stream)]) ++shared->expected[g];
   second.acked_bytes += static_cast<int64_t>(m->len + m->key_len);
-  second.ack_ns[static_cast<size_t>(stream.cls)].Record(static_cast<uint64_t>(std::max<int64_t>(now - h->due_ns, 0)));
+  // Latency belongs to the second the record was due in: a record of the surge
+  // acknowledged after it still counts for the surge.
+  shared->SecondAt(h->due_ns).ack_ns[static_cast<size_t>(stream.cls)].Record(
+      static_cast<uint64_t>(std::max<int64_t>(now - h->due_ns, 0)));
   if (stream.acked.size() <= static_cast<size_t>(h->seq)) stream.acked.resize(static_cast<size_t>(h->seq) + 1);
   stream.acked[static_cast<size_t>(h->seq)] = 1;
 }
@@ -178,7 +185,8 @@ Result<RdPtr<rd_kafka_t>> NewProducer(const BurstRunOptions& options, const std:
 
 // Produces one record of `stream`, due at `due_ns`; waits while librdkafka's
 // queue is full. False when the run is told to stop meanwhile.
-bool ProduceOne(rd_kafka_t* rk, Shared& shared, Stream& stream, int64_t seq, int64_t due_ns, std::mt19937_64& rng) {
+bool ProduceOne(rd_kafka_t* rk, Shared& shared, StreamInstance& stream, int64_t seq, int64_t due_ns, int64_t end_ns,
+                std::mt19937_64& rng) {
   int id = shared.probing ? stream.index + kProbeStreamBase : stream.index;
   const BurstStream& spec = *stream.spec;
   std::uniform_int_distribution<int> size(spec.min_bytes, spec.max_bytes);
@@ -190,7 +198,7 @@ bool ProduceOne(rd_kafka_t* rk, Shared& shared, Stream& stream, int64_t seq, int
         rk, RD_KAFKA_V_TOPIC(stream.topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
         RD_KAFKA_V_VALUE(value.data(), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || shared.stop_producing) return false;
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || NowNs() >= end_ns) return false;
     rd_kafka_poll(rk, 5);  // the local queue is full: the broker is slower than the offer
   }
   if (!shared.probing) {
@@ -229,7 +237,7 @@ void ProduceLoop(Producer& producer, Shared& shared, const RateFn& rate_of, int6
       // ahead than one interval at the current rate.
       due[i] = std::min(due[i], now + static_cast<int64_t>(interval_ns));
       while (due[i] <= now && !shared.stop_producing && NowNs() < end_ns) {
-        if (!ProduceOne(producer.client.get(), shared, shared.streams[s], next_seq[s]++, due[i], rng)) break;
+        if (!ProduceOne(producer.client.get(), shared, shared.streams[s], next_seq[s]++, due[i], end_ns, rng)) break;
         due[i] += static_cast<int64_t>(interval_ns);
       }
       next = std::min(next, due[i]);
@@ -250,11 +258,31 @@ constexpr int64_t kProbeHoldSeconds = 3;
 // The probe's offer in its `second`-th second, in bytes per second.
 double ProbeRate(int64_t second) { return kProbeStartBytes * std::pow(kProbeGrowth, static_cast<double>(second)); }
 
+constexpr int64_t kDrainLimitNs = 60'000'000'000;
+
+// Waits until every producer's records were acknowledged or failed, two minutes
+// at most for all of them together; IoError names what is still outstanding.
+Status FlushAll(std::vector<Producer>& producers) {
+  int64_t deadline = NowNs() + 120'000'000'000;
+  int64_t left = 0;
+  for (Producer& p : producers) {
+    int timeout_ms = static_cast<int>(std::max<int64_t>(deadline - NowNs(), 0) / 1'000'000);
+    rd_kafka_flush(p.client.get(), timeout_ms);
+    left += rd_kafka_outq_len(p.client.get());
+  }
+  if (left == 0) return Status::Ok();
+  return IoError(std::to_string(left) + " records still unacknowledged two minutes after the producers stopped");
+}
+
 // One consumer group member: reads its topics from the ends they had when the
 // run began (set on assignment) and marks every record it sees.
 struct ConsumerContext {
   Shared* shared;
-  std::map<std::pair<std::string, int32_t>, int64_t>* start_offsets;
+  const std::map<std::pair<std::string, int32_t>, int64_t>* start_offsets;
+  // The offset after the last record read, per partition: a partition assigned
+  // again (a rebalance) goes on from there, not from the run's start. Touched
+  // only on the consumer's thread (the rebalance callback runs inside its poll).
+  std::map<std::pair<std::string, int32_t>, int64_t> next_offset;
 };
 
 void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
@@ -263,9 +291,13 @@ void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partiti
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     for (int i = 0; i < partitions->cnt; ++i) {
       rd_kafka_topic_partition_t& p = partitions->elems[i];
-      auto found = context->start_offsets->find({p.topic, p.partition});
-      // A committed offset (a restarted member) wins; else where the run began.
-      if (found != context->start_offsets->end()) p.offset = found->second;
+      auto read = context->next_offset.find({p.topic, p.partition});
+      auto start = context->start_offsets->find({p.topic, p.partition});
+      if (read != context->next_offset.end()) {
+        p.offset = read->second;
+      } else if (start != context->start_offsets->end()) {
+        p.offset = start->second;
+      }
     }
     rd_kafka_assign(rk, partitions);
   } else {
@@ -304,6 +336,7 @@ Status ConsumeLoop(const BurstRunOptions& options, const std::string& group, con
       }
     }
     if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    context.next_offset[{rd_kafka_topic_name(m->rkt), m->partition}] = m->offset + 1;
     int64_t now = NowNs();
     std::optional<Header> h = ParseHeader(m->payload, m->len);
     std::lock_guard lock(shared.mu);
@@ -314,12 +347,13 @@ Status ConsumeLoop(const BurstRunOptions& options, const std::string& group, con
     BurstSecond& second = shared.SecondAt(now);
     ++second.consumed_records;
     second.consumed_bytes += static_cast<int64_t>(m->len + m->key_len);
-    ++shared.consumed[group_index];
     if (!h || h->stream >= static_cast<int>(shared.streams.size())) continue;
     second.end_to_end_ns.Record(static_cast<uint64_t>(std::max<int64_t>(now - h->due_ns, 0)));
     std::vector<uint8_t>& seen = shared.seen[group_index][static_cast<size_t>(h->stream)];
     if (seen.size() <= static_cast<size_t>(h->seq)) seen.resize(static_cast<size_t>(h->seq) + 1);
-    if (seen[static_cast<size_t>(h->seq)] < 255) ++seen[static_cast<size_t>(h->seq)];
+    uint8_t& times = seen[static_cast<size_t>(h->seq)];
+    if (times == 0) ++shared.consumed[group_index];  // distinct records: a repeat must not stand in for a gap
+    if (times < 255) ++times;
   }
   rd_kafka_consumer_close(client.get());
   return Status::Ok();
@@ -369,8 +403,16 @@ void Storm(const std::string& bootstrap, int count, int64_t until_ns, Shared& sh
   size_t colon = first.rfind(':');
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::stoi(first.substr(colon + 1))));
-  inet_pton(AF_INET, first.substr(0, colon).c_str(), &addr.sin_addr);
+  int port = 0;
+  std::string_view digits = colon == std::string::npos ? "" : std::string_view(first).substr(colon + 1);
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (colon == std::string::npos || ec != std::errc() || end != digits.data() + digits.size() ||
+      inet_pton(AF_INET, first.substr(0, colon).c_str(), &addr.sin_addr) != 1) {
+    std::lock_guard lock(shared.mu);
+    if (result.error.empty()) result.error = "the storm needs a numeric IPv4 HOST:PORT as the first --bootstrap";
+    return;
+  }
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   // ApiVersions v0: size, key 18, version 0, correlation id 1, client id "storm".
   std::vector<std::byte> request(4 + 2 + 2 + 4 + 2 + 5);
   StoreBigEndian<int32_t>(request.data(), static_cast<int32_t>(request.size() - 4));
@@ -380,8 +422,14 @@ void Storm(const std::string& bootstrap, int count, int64_t until_ns, Shared& sh
   StoreBigEndian<int16_t>(request.data() + 12, 5);
   std::memcpy(request.data() + 14, "storm", 5);
   std::vector<int> open;
-  for (int i = 0; i < count && !shared.stop_producing; ++i) {
+  for (int i = 0; i < count && !shared.stop_producing && NowNs() < until_ns; ++i) {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // A broker that neither answers nor refuses must not hold the storm past its phase.
+    timeval two_seconds{2, 0};
+    if (fd >= 0) {
+      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &two_seconds, sizeof(two_seconds));
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &two_seconds, sizeof(two_seconds));
+    }
     bool answered = fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
                     send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
     if (answered) {
@@ -391,12 +439,11 @@ void Storm(const std::string& bootstrap, int count, int64_t until_ns, Shared& sh
     }
     if (answered) {
       open.push_back(fd);
-      ++result.storm_answered;
-    } else {
-      if (fd >= 0) close(fd);
-      ++result.storm_refused;
+    } else if (fd >= 0) {
+      close(fd);
     }
     std::lock_guard lock(shared.mu);
+    ++(answered ? result.storm_answered : result.storm_refused);
     shared.SecondAt(NowNs()).storm_open = static_cast<int>(open.size());
   }
   while (NowNs() < until_ns && !shared.stop_producing) {
@@ -411,10 +458,10 @@ void Storm(const std::string& bootstrap, int count, int64_t until_ns, Shared& sh
 
 // The end offset of every partition of the run's topics.
 Result<std::map<std::pair<std::string, int32_t>, int64_t>> EndOffsets(rd_kafka_t* client,
-                                                                      const std::vector<Stream>& streams,
+                                                                      const std::vector<StreamInstance>& streams,
                                                                       int timeout_ms) {
   std::map<std::pair<std::string, int32_t>, int64_t> ends;
-  for (const Stream& s : streams) {
+  for (const StreamInstance& s : streams) {
     for (int32_t p = 0; p < s.spec->partitions; ++p) {
       int64_t low = 0, high = 0;
       rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(client, s.topic.c_str(), p, &low, &high, timeout_ms);
@@ -423,6 +470,173 @@ Result<std::map<std::pair<std::string, int32_t>, int64_t>> EndOffsets(rd_kafka_t
     }
   }
   return ends;
+}
+
+// The capacity: the offered load grows by half every second (the mix in the
+// proportions of the surge) until two seconds in a row are acknowledged below
+// 80% of the offer; then the offer stays there for kProbeHoldSeconds, and the
+// capacity is what was acknowledged per second meanwhile (sustained, not a
+// second's burst into the device's cache). Sets result's capacity, probe_seconds,
+// probe_saturated, and error when the probe's records could not be flushed.
+void MeasureCapacity(const BurstScenario& scenario, double probe_s, std::vector<Producer>& producers, Shared& shared,
+                     std::vector<int64_t>& next_seq, BurstRunResult& result) {
+  shared.probing = true;
+  double surge_total = 0;
+  for (const BurstStream& spec : scenario.streams) surge_total += spec.surge;
+  {
+    std::lock_guard lock(shared.mu);  // the consumers read it
+    shared.start_ns = NowNs();
+  }
+  int64_t probe_start = shared.start_ns;
+  std::atomic<int64_t> end{probe_start + static_cast<int64_t>(probe_s * 1e9)};
+  std::atomic<int64_t> held_from{-1};  // the second the offer stopped growing
+  RateFn probe_rate = [probe_start, surge_total, &held_from](const BurstStream& spec, int64_t now) {
+    int64_t second = (now - probe_start) / 1'000'000'000;
+    if (held_from >= 0) second = std::min<int64_t>(second, held_from);
+    return ProbeRate(second) * spec.surge / std::max(surge_total, 1e-9);
+  };
+  std::vector<std::thread> threads;
+  for (Producer& p : producers) {
+    threads.emplace_back([&, pp = &p] { ProduceLoop(*pp, shared, probe_rate, probe_start, end, next_seq); });
+  }
+  for (int64_t second = 1; NowNs() < end; ++second) {
+    int64_t wait_ns = probe_start + (second + 1) * 1'000'000'000 - NowNs();
+    if (wait_ns > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait_ns));
+    std::lock_guard lock(shared.mu);
+    auto behind = [&](int64_t s) {
+      return s >= 1 && static_cast<size_t>(s) < shared.probe_acked.size() &&
+             static_cast<double>(shared.probe_acked[static_cast<size_t>(s)]) < 0.8 * ProbeRate(s);
+    };
+    if (held_from < 0 && behind(second) && behind(second - 1)) {
+      held_from = second;
+      end = probe_start + (second + 1 + kProbeHoldSeconds) * 1'000'000'000;
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  result.probe_seconds = static_cast<double>(NowNs() - probe_start) / 1e9;
+  if (Status flushed = FlushAll(producers); !flushed.ok()) result.error = flushed.ToString();
+  std::lock_guard lock(shared.mu);
+  // Held: the mean of the held seconds. Never saturated within probe_s: the best
+  // second seen (a lower bound; the tool says so).
+  int64_t from = held_from >= 0 ? held_from + 1 : 1;
+  int64_t to = held_from >= 0 ? held_from + 1 + kProbeHoldSeconds : static_cast<int64_t>(result.probe_seconds);
+  double sum = 0, best = 0;
+  int counted = 0;
+  for (int64_t i = from; i < to && static_cast<size_t>(i) < shared.probe_acked.size(); ++i) {
+    sum += static_cast<double>(shared.probe_acked[static_cast<size_t>(i)]);
+    best = std::max(best, static_cast<double>(shared.probe_acked[static_cast<size_t>(i)]));
+    ++counted;
+  }
+  result.capacity_bytes_per_s = held_from >= 0 && counted > 0 ? sum / counted : best;
+  result.probe_saturated = held_from >= 0;
+  shared.probing = false;
+}
+
+// No probe (the capacity was given): a second at a low rate instead, so that
+// every producer has its connections and producer id before the clock starts (a
+// cold producer's first records wait about a second for them, which is not the
+// broker's doing).
+void WarmUp(std::vector<Producer>& producers, Shared& shared, std::vector<int64_t>& next_seq,
+            BurstRunResult& result) {
+  shared.probing = true;
+  int64_t warm_start = NowNs();
+  {
+    std::lock_guard lock(shared.mu);  // the consumers read it
+    shared.start_ns = warm_start;
+  }
+  std::atomic<int64_t> warm_end{warm_start + 1'000'000'000};
+  RateFn warm_rate = [](const BurstStream&, int64_t) { return kProbeStartBytes / 10; };
+  std::vector<std::thread> threads;
+  for (Producer& p : producers) {
+    threads.emplace_back([&, pp = &p] { ProduceLoop(*pp, shared, warm_rate, warm_start, warm_end, next_seq); });
+  }
+  for (std::thread& t : threads) t.join();
+  if (Status flushed = FlushAll(producers); !flushed.ok()) result.error = flushed.ToString();
+  shared.probing = false;
+}
+
+// Every acknowledged record, once in every group that reads its topic: fills
+// result's acked, lost (by group) and duplicates. Call with shared.mu held.
+void CheckSequences(const BurstScenario& scenario, const Shared& shared, BurstRunResult& result) {
+  for (const StreamInstance& s : shared.streams) {
+    for (size_t seq = 0; seq < s.acked.size(); ++seq) {
+      if (!s.acked[seq]) continue;
+      ++result.acked;
+      for (size_t g : shared.readers_of[static_cast<size_t>(s.index)]) {
+        const std::vector<uint8_t>& seen = shared.seen[g][static_cast<size_t>(s.index)];
+        uint8_t times = seq < seen.size() ? seen[seq] : 0;
+        if (times == 0) {
+          ++result.lost;
+          ++result.lost_by_group[scenario.consumers[g].group];
+        } else if (times > 1) {
+          result.duplicates += times - 1;
+        }
+      }
+    }
+  }
+}
+
+// Waits (a minute at most) until every group has read what the probe or the
+// warm-up wrote, so that the run starts with no lag.
+void AwaitProbeRead(const BurstScenario& scenario, Shared& shared) {
+  for (int waited = 0; waited < 1200; ++waited) {
+    bool caught_up = true;
+    {
+      std::lock_guard lock(shared.mu);
+      for (size_t g = 0; g < scenario.consumers.size(); ++g) {
+        int64_t expected = 0;
+        for (const StreamInstance& s : shared.streams) {
+          const std::vector<std::string>& topics = scenario.consumers[g].topics;
+          expected += shared.probe_acked_records[static_cast<size_t>(s.index)] *
+                      std::count(topics.begin(), topics.end(), s.spec->topic);
+        }
+        caught_up = caught_up && shared.probe_consumed[g] >= expected;
+      }
+    }
+    if (caught_up) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// The scenario itself: every producer at its streams' phase rates, the storms
+// at the start of their phases, and (with `admin`) the metrics sampler, started
+// into `sampler`. Returns when the duration is over and the producers stopped.
+void RunScenario(const BurstScenario& scenario, const BurstRunOptions& options, std::vector<Producer>& producers,
+                 Shared& shared, std::vector<int64_t>& next_seq, BurstRunResult& result, AdminClient* admin,
+                 std::thread& sampler) {
+  {
+    std::lock_guard lock(shared.mu);  // the consumers read it
+    shared.start_ns = NowNs();
+  }
+  int64_t run_start = shared.start_ns;
+  std::atomic<int64_t> run_end{run_start + static_cast<int64_t>(result.duration_s * 1e9)};
+  if (admin != nullptr) sampler = std::thread([admin, &shared, &result] { SampleLoop(*admin, shared, result); });
+  double capacity = result.capacity_bytes_per_s;
+  double duration_s = result.duration_s;
+  double scale = options.scale;
+  RateFn run_rate = [&scenario, capacity, scale, run_start, duration_s](const BurstStream& spec, int64_t now) {
+    const BurstPhase& phase = scenario.PhaseAt(static_cast<double>(now - run_start) / 1e9 / duration_s);
+    return capacity * scale * (phase.surge ? spec.surge : spec.steady);
+  };
+  std::vector<std::thread> threads;
+  for (Producer& p : producers) {
+    threads.emplace_back([&, pp = &p] { ProduceLoop(*pp, shared, run_rate, run_start, run_end, next_seq); });
+  }
+  double phase_start = 0;
+  for (const BurstPhase& phase : scenario.phases) {
+    if (phase.storm_connections > 0) {
+      int64_t from = run_start + static_cast<int64_t>(phase_start * duration_s * 1e9);
+      int64_t until = run_start + static_cast<int64_t>(phase.until * duration_s * 1e9);
+      int count = phase.storm_connections;
+      threads.emplace_back([&, from, until, count] {
+        while (NowNs() < from) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        Storm(options.client.bootstrap, count, until, shared, result);
+      });
+    }
+    phase_start = phase.until;
+  }
+  for (std::thread& t : threads) t.join();
+  shared.stop_producing = true;
 }
 
 }  // namespace
@@ -439,18 +653,22 @@ BurstRunResult RunBurst(const BurstScenario& scenario, const BurstRunOptions& op
                                 options.topic_prefix + spec.topic, k, {}});
     }
   }
-  for (const Stream& s : shared.streams) {
-    int readers = 0;
-    for (const BurstConsumer& c : scenario.consumers) {
-      readers += static_cast<int>(std::count(c.topics.begin(), c.topics.end(), s.spec->topic));
+  for (const StreamInstance& s : shared.streams) {
+    std::vector<size_t> groups;
+    for (size_t g = 0; g < scenario.consumers.size(); ++g) {
+      const std::vector<std::string>& topics = scenario.consumers[g].topics;
+      if (std::find(topics.begin(), topics.end(), s.spec->topic) != topics.end()) groups.push_back(g);
     }
-    shared.readers.push_back(readers);
+    shared.readers.push_back(static_cast<int>(groups.size()));
+    shared.readers_of.push_back(std::move(groups));
   }
+  shared.expected.assign(scenario.consumers.size(), 0);
   auto fail = [&](const Status& s) {
     result.error = s.ToString();
+    if (!options.keep_topics) DeleteBurstTopics(scenario, options);
     return result;
   };
-  for (const Stream& s : shared.streams) {
+  for (const StreamInstance& s : shared.streams) {
     if (s.instance > 0) continue;
     std::string cls = options.priority_classes ? s.spec->priority_class : "standard";
     Status created = CreateTopic(options.client, s.topic, s.spec->partitions, {"priority.class=" + cls});
@@ -468,7 +686,7 @@ BurstRunResult RunBurst(const BurstScenario& scenario, const BurstRunOptions& op
 
   // One producer per source system and class.
   std::vector<Producer> producers;
-  for (const Stream& s : shared.streams) {
+  for (const StreamInstance& s : shared.streams) {
     std::string name = options.topic_prefix + s.spec->source + "-" + kClassNames[s.cls] + "-" + std::to_string(s.instance);
     auto it = std::find_if(producers.begin(), producers.end(), [&](const Producer& p) { return p.name == name; });
     if (it == producers.end()) {
@@ -505,178 +723,51 @@ BurstRunResult RunBurst(const BurstScenario& scenario, const BurstRunOptions& op
   for (int waited = 0; assigned < static_cast<int>(consumers.size()) && waited < 600; ++waited) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  if (assigned < static_cast<int>(consumers.size())) result.error = "a consumer group got no partitions within 30 s";
+  auto stop_and_fail = [&] {
+    shared.stop_consuming = true;
+    for (std::thread& t : consumers) t.join();
+    if (!options.keep_topics) DeleteBurstTopics(scenario, options);
+    return result;
+  };
+  if (!result.error.empty()) return stop_and_fail();
 
-  // The capacity: the offered load grows by half every second (the mix in the
-  // proportions of the surge) until two seconds in a row are acknowledged below
-  // 80% of the offer; then the offer stays there for kProbeHoldSeconds, and the
-  // capacity is what was acknowledged per second meanwhile (sustained, not a
-  // second's burst into the device's cache).
   result.capacity_bytes_per_s = options.capacity_bytes_per_s;
   if (result.capacity_bytes_per_s <= 0) {
-    shared.probing = true;
-    double surge_total = 0;
-    for (const BurstStream& spec : scenario.streams) surge_total += spec.surge;
-    shared.start_ns = NowNs();
-    int64_t probe_start = shared.start_ns;
-    std::atomic<int64_t> end{probe_start + static_cast<int64_t>(probe_s * 1e9)};
-    std::atomic<int64_t> held_from{-1};  // the second the offer stopped growing
-    RateFn probe_rate = [probe_start, surge_total, &held_from](const BurstStream& spec, int64_t now) {
-      int64_t second = (now - probe_start) / 1'000'000'000;
-      if (held_from >= 0) second = std::min<int64_t>(second, held_from);
-      return ProbeRate(second) * spec.surge / std::max(surge_total, 1e-9);
-    };
-    std::vector<std::thread> threads;
-    for (Producer& p : producers) {
-      threads.emplace_back([&, pp = &p] { ProduceLoop(*pp, shared, probe_rate, probe_start, end, next_seq); });
-    }
-    for (int64_t second = 1; NowNs() < end; ++second) {
-      int64_t wait_ns = probe_start + (second + 1) * 1'000'000'000 - NowNs();
-      if (wait_ns > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait_ns));
-      std::lock_guard lock(shared.mu);
-      auto behind = [&](int64_t s) {
-        return s >= 1 && static_cast<size_t>(s) < shared.probe_acked.size() &&
-               static_cast<double>(shared.probe_acked[static_cast<size_t>(s)]) < 0.8 * ProbeRate(s);
-      };
-      if (held_from < 0 && behind(second) && behind(second - 1)) {
-        held_from = second;
-        end = probe_start + (second + 1 + kProbeHoldSeconds) * 1'000'000'000;
-      }
-    }
-    for (std::thread& t : threads) t.join();
-    result.probe_seconds = static_cast<double>(NowNs() - probe_start) / 1e9;
-    for (Producer& p : producers) rd_kafka_flush(p.client.get(), 300'000);
-    std::lock_guard lock(shared.mu);
-    // Held: the mean of the held seconds. Never saturated within probe_s: the best
-    // second seen (a lower bound; say so by a longer --probe).
-    int64_t from = held_from >= 0 ? held_from + 1 : 1;
-    int64_t to = held_from >= 0 ? held_from + 1 + kProbeHoldSeconds : static_cast<int64_t>(result.probe_seconds);
-    double sum = 0, best = 0;
-    int counted = 0;
-    for (int64_t i = from; i < to && static_cast<size_t>(i) < shared.probe_acked.size(); ++i) {
-      sum += static_cast<double>(shared.probe_acked[static_cast<size_t>(i)]);
-      best = std::max(best, static_cast<double>(shared.probe_acked[static_cast<size_t>(i)]));
-      ++counted;
-    }
-    result.capacity_bytes_per_s = held_from >= 0 && counted > 0 ? sum / counted : best;
-    result.probe_saturated = held_from >= 0;
-    shared.probing = false;
+    MeasureCapacity(scenario, probe_s, producers, shared, next_seq, result);
+  } else {
+    WarmUp(producers, shared, next_seq, result);
   }
-  if (options.capacity_bytes_per_s > 0) {
-    // No probe: a second at a low rate instead, so that every producer has its
-    // connections and producer id before the clock starts (a cold producer's
-    // first records wait about a second for them, which is not the broker's doing).
-    shared.probing = true;
-    int64_t warm_start = NowNs();
-    shared.start_ns = warm_start;
-    std::atomic<int64_t> warm_end{warm_start + 1'000'000'000};
-    RateFn warm_rate = [](const BurstStream&, int64_t) { return kProbeStartBytes / 10; };
-    std::vector<std::thread> threads;
-    for (Producer& p : producers) {
-      threads.emplace_back([&, pp = &p] { ProduceLoop(*pp, shared, warm_rate, warm_start, warm_end, next_seq); });
-    }
-    for (std::thread& t : threads) t.join();
-    for (Producer& p : producers) rd_kafka_flush(p.client.get(), 300'000);
-    shared.probing = false;
-  }
-  // The groups read the probe's records before the clock starts (a minute at most).
-  for (int waited = 0; waited < 1200; ++waited) {
-    bool caught_up = true;
-    {
-      std::lock_guard lock(shared.mu);
-      for (size_t g = 0; g < scenario.consumers.size(); ++g) {
-        int64_t expected = 0;
-        for (const Stream& s : shared.streams) {
-          const std::vector<std::string>& topics = scenario.consumers[g].topics;
-          expected += shared.probe_acked_records[static_cast<size_t>(s.index)] *
-                      std::count(topics.begin(), topics.end(), s.spec->topic);
-        }
-        caught_up = caught_up && shared.probe_consumed[g] >= expected;
-      }
-    }
-    if (caught_up) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  if (!result.error.empty()) return stop_and_fail();
+  AwaitProbeRead(scenario, shared);
   std::fill(next_seq.begin(), next_seq.end(), 0);
 
-  // The run.
-  shared.start_ns = NowNs();
-  int64_t end_ns = shared.start_ns + static_cast<int64_t>(result.duration_s * 1e9);
   std::thread sampler;
-  if (admin) sampler = std::thread([&] { SampleLoop(*admin, shared, result); });
-  std::vector<std::thread> threads;
-  std::atomic<int64_t> run_end{end_ns};
-  double capacity = result.capacity_bytes_per_s;
-  int64_t run_start = shared.start_ns;
-  double duration_s = result.duration_s;
-  double scale = options.scale;
-  RateFn run_rate = [&scenario, capacity, scale, run_start, duration_s](const BurstStream& spec, int64_t now) {
-    const BurstPhase& phase = scenario.PhaseAt(static_cast<double>(now - run_start) / 1e9 / duration_s);
-    return capacity * scale * (phase.surge ? spec.surge : spec.steady);
-  };
-  for (Producer& p : producers) {
-    threads.emplace_back([&, pp = &p] { ProduceLoop(*pp, shared, run_rate, run_start, run_end, next_seq); });
-  }
-  double phase_start = 0;
-  for (const BurstPhase& phase : scenario.phases) {
-    if (phase.storm_connections > 0) {
-      int64_t from = shared.start_ns + static_cast<int64_t>(phase_start * result.duration_s * 1e9);
-      int64_t until = shared.start_ns + static_cast<int64_t>(phase.until * result.duration_s * 1e9);
-      int count = phase.storm_connections;
-      threads.emplace_back([&, from, until, count] {
-        while (NowNs() < from && !shared.stop_producing) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        Storm(options.client.bootstrap, count, until, shared, result);
-      });
-    }
-    phase_start = phase.until;
-  }
-  for (std::thread& t : threads) t.join();
-  for (Producer& p : producers) rd_kafka_flush(p.client.get(), 300'000);
+  // The run (the sampler starts with it; it stops with the consumers).
+  RunScenario(scenario, options, producers, shared, next_seq, result, admin.get(), sampler);
+  if (Status flushed = FlushAll(producers); !flushed.ok()) result.error = flushed.ToString();
   int64_t produced_ns = NowNs();
 
-  // Drain: every group has read what was acknowledged to its topics, or a minute passed.
-  auto expected_for = [&](size_t g) {
-    int64_t n = 0;
-    for (const Stream& s : shared.streams) {
-      for (const std::string& t : scenario.consumers[g].topics) {
-        if (t == s.spec->topic) n += std::count(s.acked.begin(), s.acked.end(), uint8_t{1});
-      }
-    }
-    return n;
-  };
-  while (NowNs() - produced_ns < 60'000'000'000) {
-    bool caught_up = true;
+  // Drain: every group has read, once each, what was acknowledged to its topics.
+  bool drained = false;
+  while (!drained && NowNs() - produced_ns < kDrainLimitNs) {
     {
       std::lock_guard lock(shared.mu);
-      for (size_t g = 0; g < scenario.consumers.size(); ++g) caught_up = caught_up && shared.consumed[g] >= expected_for(g);
+      drained = true;
+      for (size_t g = 0; g < scenario.consumers.size(); ++g) drained = drained && shared.consumed[g] >= shared.expected[g];
     }
-    if (caught_up) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!drained) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!drained && result.error.empty()) {
+    result.error = "the groups had not read everything acknowledged a minute after the run";
   }
   shared.stop_consuming = true;
   for (std::thread& t : consumers) t.join();
   if (sampler.joinable()) sampler.join();
   producers.clear();  // the producers' threads end before the topics go
 
-  // Every acknowledged record, once in every group that reads its topic.
   std::lock_guard lock(shared.mu);
-  for (const Stream& s : shared.streams) {
-    for (size_t seq = 0; seq < s.acked.size(); ++seq) {
-      if (!s.acked[seq]) continue;
-      ++result.acked;
-      for (size_t g = 0; g < scenario.consumers.size(); ++g) {
-        const std::vector<std::string>& topics = scenario.consumers[g].topics;
-        if (std::find(topics.begin(), topics.end(), s.spec->topic) == topics.end()) continue;
-        const std::vector<uint8_t>& seen = shared.seen[g][static_cast<size_t>(s.index)];
-        uint8_t times = seq < seen.size() ? seen[seq] : 0;
-        if (times == 0) {
-          ++result.lost;
-          ++result.lost_by_group[scenario.consumers[g].group];
-        } else if (times > 1) {
-          result.duplicates += times - 1;
-        }
-      }
-    }
-  }
+  CheckSequences(scenario, shared, result);
   for (size_t g = 0; g < consumer_status.size(); ++g) {
     if (!consumer_status[g].ok() && result.error.empty()) result.error = consumer_status[g].ToString();
   }

@@ -1,6 +1,6 @@
 // BurstRun: one run of a burst scenario against a broker, through real
-// librdkafka clients: one idempotent producer per source system and priority
-// class, one consumer group per consuming system, an optional connection storm,
+// librdkafka clients: one idempotent producer per source system, priority class
+// and instance, one consumer group per consuming system, an optional connection storm,
 // and a sampler that reads the broker's /metrics every second. Every record
 // carries its stream and sequence number and the time it was due, so the
 // consumers check that every acknowledged record arrives exactly once and
@@ -8,7 +8,9 @@
 // what the report (burst_report.h) turns into JSON, a plot and the goals.
 //
 // Threads: one per producer, per consumer group, the sampler and the storm;
-// they meet only in Timeline, behind its mutex.
+// they meet only in the run's shared state (burst_run.cc, `Shared`), behind its
+// mutex; librdkafka's callbacks run inside the polls of the threads that own
+// the clients.
 #pragma once
 
 #include <array>

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 
@@ -62,6 +63,7 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
 
 ChildProcess::ChildProcess(const std::string& binary, const std::vector<std::string>& args) {
   pid_ = Spawn(binary, args, &fd_);
+  if (fd_ >= 0) reader_ = std::thread([this] { ReadUntilEnd(); });
 }
 
 ChildProcess::~ChildProcess() {
@@ -69,36 +71,41 @@ ChildProcess::~ChildProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  if (reader_.joinable()) reader_.join();  // the pipe ends with the child
   if (fd_ >= 0) close(fd_);
 }
 
-void ChildProcess::ReadAvailable(int timeout_ms) {
-  pollfd p{fd_, POLLIN, 0};
-  if (poll(&p, 1, timeout_ms) <= 0) return;
+void ChildProcess::ReadUntilEnd() {
   char buf[4096];
-  ssize_t n = read(fd_, buf, sizeof(buf));
-  if (n > 0) output_.append(buf, n);
+  for (ssize_t n; (n = read(fd_, buf, sizeof(buf))) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    std::lock_guard lock(mu_);
+    output_.append(buf, static_cast<size_t>(n));
+    grew_.notify_all();
+  }
+}
+
+std::string ChildProcess::output() const {
+  std::lock_guard lock(mu_);
+  return output_;
 }
 
 bool ChildProcess::WaitForOutput(const std::string& text, int timeout_ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (output_.find(text) == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    ReadAvailable(static_cast<int>(left.count()));
-  }
-  return true;
+  std::unique_lock lock(mu_);
+  return grew_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                        [&] { return output_.find(text) != std::string::npos; });
 }
 
 int ChildProcess::Stop(int signo) {
   if (pid_ <= 0) return -1;
   kill(pid_, signo);
-  // Drain to the end first: a child blocked on a full pipe would never exit.
-  char buf[4096];
-  for (ssize_t n; (n = read(fd_, buf, sizeof(buf))) > 0;) output_.append(buf, n);
   int wstatus = 0;
   waitpid(pid_, &wstatus, 0);
   pid_ = -1;
+  if (reader_.joinable()) reader_.join();  // everything it wrote is in output_
   return ExitCode(wstatus);
 }
 

@@ -4,7 +4,10 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace millstream::testing {
@@ -20,7 +23,9 @@ struct CommandResult {
 // Runs `binary args...` to completion.
 CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args);
 
-// A child process whose stdout and stderr are read line by line.
+// A child process whose stdout and stderr are read all the time by a thread of
+// its own: a child that writes more than a pipe holds (a broker logging a storm
+// of connections) must never block on its output because the test is busy.
 class ChildProcess {
  public:
   ChildProcess(const std::string& binary, const std::vector<std::string>& args);
@@ -32,13 +37,17 @@ class ChildProcess {
   bool WaitForOutput(const std::string& text, int timeout_ms);
   // Sends `signo` and waits for the exit; returns the exit code (128+n if killed).
   int Stop(int signo);
-  const std::string& output() const { return output_; }
+  // Everything the child wrote so far.
+  std::string output() const;
 
  private:
-  void ReadAvailable(int timeout_ms);
+  void ReadUntilEnd();  // the reader thread
   pid_t pid_ = -1;
   int fd_ = -1;
-  std::string output_;
+  mutable std::mutex mu_;
+  std::condition_variable grew_;
+  std::string output_;  // guarded by mu_
+  std::thread reader_;
 };
 
 }  // namespace millstream::testing
