@@ -53,15 +53,9 @@ Status TopicConfig::Apply(const std::map<std::string, std::string>& settings) {
         return InvalidArgument("invalid value '" + value + "' for message.timestamp.type");
       }
     } else if (key == "priority.class") {
-      if (value == "critical") {
-        next.priority_class = storage::IoClass::kCritical;
-      } else if (value == "standard") {
-        next.priority_class = storage::IoClass::kStandard;
-      } else if (value == "bulk") {
-        next.priority_class = storage::IoClass::kBulk;
-      } else {
-        return InvalidArgument("invalid value '" + value + "' for priority.class (critical, standard or bulk)");
-      }
+      Result<storage::IoClass> parsed = ParsePriorityClass(value);
+      if (!parsed.ok()) return InvalidArgument("invalid value '" + value + "' for priority.class (critical, standard or bulk)");
+      next.priority_class = *parsed;
     } else if (key == "cleanup.policy") {
       if (value != "delete") return InvalidArgument("cleanup.policy " + value + " is not supported (only delete)");
       next.cleanup_policy = value;
@@ -122,6 +116,13 @@ const char* PriorityClassName(storage::IoClass io_class) {
       return "bulk";
   }
   return "standard";
+}
+
+Result<storage::IoClass> ParsePriorityClass(const std::string& name) {
+  for (storage::IoClass c : {storage::IoClass::kCritical, storage::IoClass::kStandard, storage::IoClass::kBulk}) {
+    if (name == PriorityClassName(c)) return c;
+  }
+  return InvalidArgument("no priority class " + name);
 }
 
 Status ValidateTopicName(const std::string& name) {

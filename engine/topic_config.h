@@ -40,8 +40,9 @@ struct TopicConfig {
 // The settings keys Millstream understands (for DescribeConfigs and errors).
 const std::vector<std::string>& TopicConfigKeys();
 
-// "critical", "standard", "bulk".
+// "critical", "standard", "bulk", and back; InvalidArgument for any other name.
 const char* PriorityClassName(storage::IoClass io_class);
+Result<storage::IoClass> ParsePriorityClass(const std::string& name);
 
 // Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-], not "." or "..".
 Status ValidateTopicName(const std::string& name);

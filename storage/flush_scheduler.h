@@ -38,6 +38,14 @@ class FlushScheduler {
     std::array<uint64_t, kIoClasses> flushes{};  // asked for a turn
     std::array<uint64_t, kIoClasses> waited{};   // of which had to wait
     std::array<int64_t, kIoClasses> wait_ns{};   // time spent waiting
+
+    void Merge(const Stats& other) {
+      for (size_t c = 0; c < kIoClasses; ++c) {
+        flushes[c] += other.flushes[c];
+        waited[c] += other.waited[c];
+        wait_ns[c] += other.wait_ns[c];
+      }
+    }
   };
 
   static constexpr int kDefaultMaxBackground = 4;

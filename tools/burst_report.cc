@@ -137,7 +137,7 @@ nlohmann::ordered_json BurstJson(const BurstScenario& scenario, const std::vecto
       for (size_t c = 0; c < 3; ++c) {
         LatencyHistogram h = Merged(run, c, [&](size_t i) { return surge ? bool(run.surge_second[i]) : i < first; });
         if (h.count() == 0) continue;
-        p[kClassNames[c]] = {{"p50_ms", Ms(h.Percentile(0.5))},
+        p[ClassName(c)] = {{"p50_ms", Ms(h.Percentile(0.5))},
                              {"p99_ms", Ms(h.Percentile(0.99))},
                              {"p999_ms", Ms(h.Percentile(0.999))}};
       }
@@ -168,7 +168,7 @@ nlohmann::ordered_json BurstJson(const BurstScenario& scenario, const std::vecto
       for (size_t c = 0; c < 3; ++c) {
         const LatencyHistogram& h = s.ack_ns[c];
         if (h.count() == 0) continue;
-        j[std::string("ack_") + kClassNames[c]] = {
+        j[std::string("ack_") + ClassName(c)] = {
             {"p50_ms", Ms(h.Percentile(0.5))}, {"p99_ms", Ms(h.Percentile(0.99))}, {"p999_ms", Ms(h.Percentile(0.999))}};
       }
       r["seconds"].push_back(j);
@@ -287,7 +287,7 @@ std::string BurstSvg(const BurstScenario& scenario, const std::vector<BurstRunRe
       });
       if (std::all_of(p99.begin(), p99.end(), [](double v) { return v < 0; })) continue;
       if (r == 1 && c != 0) continue;  // the comparison: critical only
-      std::string label = std::string(kClassNames[c]) + (r == 1 ? " (" + runs[r].label + ")" : "");
+      std::string label = std::string(ClassName(c)) + (r == 1 ? " (" + runs[r].label + ")" : "");
       latency.Line(p99, colors[c], r == 1, label, slot++);
     }
   }

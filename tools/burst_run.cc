@@ -26,9 +26,9 @@
 namespace millstream::tools {
 
 int ClassIndex(const std::string& priority_class) {
-  if (priority_class == "critical") return 0;
-  if (priority_class == "bulk") return 2;
-  return 1;
+  // The scenario loader has checked the name: standard only if it were not.
+  Result<storage::IoClass> parsed = engine::ParsePriorityClass(priority_class);
+  return static_cast<int>(parsed.ok() ? *parsed : storage::IoClass::kStandard);
 }
 
 namespace {
@@ -98,7 +98,6 @@ struct Shared {
   std::vector<int64_t> probe_acked;  // bytes acknowledged in each second of the probe
   std::vector<BurstSecond> seconds;
   std::vector<StreamInstance> streams;
-  std::vector<int> readers;  // by stream: the consumer groups that read its topic
   // group → stream → sequence → times consumed
   std::vector<std::vector<std::vector<uint8_t>>> seen;
   std::vector<int64_t> consumed;  // by group: the run's records, each counted once
@@ -140,8 +139,9 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
   }
   StreamInstance& stream = shared->streams[static_cast<size_t>(h->stream)];
   ++second.acked_records;
-  second.expected_reads += shared->readers[static_cast<size_t>(h->stream)];
-  for (size_t g : shared->readers_of[static_cast<size_t>(h->stream)]) ++shared->expected[g];
+  const std::vector<size_t>& readers = shared->readers_of[static_cast<size_t>(h->stream)];
+  second.expected_reads += static_cast<int64_t>(readers.size());
+  for (size_t g : readers) ++shared->expected[g];
   second.acked_bytes += static_cast<int64_t>(m->len + m->key_len);
   // Latency belongs to the second the record was due in: a record of the surge
   // acknowledged after it still counts for the surge.
@@ -556,8 +556,8 @@ void WarmUp(std::vector<Producer>& producers, Shared& shared, std::vector<int64_
 }
 
 // Every acknowledged record, once in every group that reads its topic: fills
-// result's acked, lost (by group) and duplicates. Call with shared.mu held.
-void CheckSequences(const BurstScenario& scenario, const Shared& shared, BurstRunResult& result) {
+// result's acked, lost and duplicates. Call with shared.mu held.
+void CheckSequences(const Shared& shared, BurstRunResult& result) {
   for (const StreamInstance& s : shared.streams) {
     for (size_t seq = 0; seq < s.acked.size(); ++seq) {
       if (!s.acked[seq]) continue;
@@ -567,7 +567,6 @@ void CheckSequences(const BurstScenario& scenario, const Shared& shared, BurstRu
         uint8_t times = seq < seen.size() ? seen[seq] : 0;
         if (times == 0) {
           ++result.lost;
-          ++result.lost_by_group[scenario.consumers[g].group];
         } else if (times > 1) {
           result.duplicates += times - 1;
         }
@@ -583,14 +582,14 @@ void AwaitProbeRead(const BurstScenario& scenario, Shared& shared) {
     bool caught_up = true;
     {
       std::lock_guard lock(shared.mu);
-      for (size_t g = 0; g < scenario.consumers.size(); ++g) {
-        int64_t expected = 0;
-        for (const StreamInstance& s : shared.streams) {
-          const std::vector<std::string>& topics = scenario.consumers[g].topics;
-          expected += shared.probe_acked_records[static_cast<size_t>(s.index)] *
-                      std::count(topics.begin(), topics.end(), s.spec->topic);
+      std::vector<int64_t> expected(scenario.consumers.size(), 0);
+      for (const StreamInstance& s : shared.streams) {
+        for (size_t g : shared.readers_of[static_cast<size_t>(s.index)]) {
+          expected[g] += shared.probe_acked_records[static_cast<size_t>(s.index)];
         }
-        caught_up = caught_up && shared.probe_consumed[g] >= expected;
+      }
+      for (size_t g = 0; g < scenario.consumers.size(); ++g) {
+        caught_up = caught_up && shared.probe_consumed[g] >= expected[g];
       }
     }
     if (caught_up) return;
@@ -659,7 +658,6 @@ BurstRunResult RunBurst(const BurstScenario& scenario, const BurstRunOptions& op
       const std::vector<std::string>& topics = scenario.consumers[g].topics;
       if (std::find(topics.begin(), topics.end(), s.spec->topic) != topics.end()) groups.push_back(g);
     }
-    shared.readers.push_back(static_cast<int>(groups.size()));
     shared.readers_of.push_back(std::move(groups));
   }
   shared.expected.assign(scenario.consumers.size(), 0);
@@ -687,7 +685,7 @@ BurstRunResult RunBurst(const BurstScenario& scenario, const BurstRunOptions& op
   // One producer per source system and class.
   std::vector<Producer> producers;
   for (const StreamInstance& s : shared.streams) {
-    std::string name = options.topic_prefix + s.spec->source + "-" + kClassNames[s.cls] + "-" + std::to_string(s.instance);
+    std::string name = options.topic_prefix + s.spec->source + "-" + ClassName(static_cast<size_t>(s.cls)) + "-" + std::to_string(s.instance);
     auto it = std::find_if(producers.begin(), producers.end(), [&](const Producer& p) { return p.name == name; });
     if (it == producers.end()) {
       Result<RdPtr<rd_kafka_t>> client = NewProducer(options, name, shared);
@@ -767,7 +765,7 @@ BurstRunResult RunBurst(const BurstScenario& scenario, const BurstRunOptions& op
   producers.clear();  // the producers' threads end before the topics go
 
   std::lock_guard lock(shared.mu);
-  CheckSequences(scenario, shared, result);
+  CheckSequences(shared, result);
   for (size_t g = 0; g < consumer_status.size(); ++g) {
     if (!consumer_status[g].ok() && result.error.empty()) result.error = consumer_status[g].ToString();
   }

@@ -22,15 +22,17 @@
 
 #include "base/latency_histogram.h"
 #include "base/status.h"
+#include "engine/topic_config.h"
 #include "tools/admin_client.h"
 #include "tools/burst_scenario.h"
 #include "tools/kafka_client_config.h"
 
 namespace millstream::tools {
 
-// 0 critical, 1 standard, 2 bulk.
+// Priority classes by index, as storage::IoClass numbers them (0 critical,
+// 1 standard, 2 bulk), named as the topic setting names them.
 int ClassIndex(const std::string& priority_class);
-inline constexpr const char* kClassNames[3] = {"critical", "standard", "bulk"};
+inline const char* ClassName(size_t index) { return engine::PriorityClassName(static_cast<storage::IoClass>(index)); }
 
 struct BurstSecond {
   int64_t offered_records = 0, offered_bytes = 0;
@@ -69,7 +71,6 @@ struct BurstRunResult {
   std::vector<std::string> phase_of_second;  // the scenario phase each second belongs to
   std::vector<bool> surge_second;
   int64_t acked = 0, lost = 0, duplicates = 0, failed = 0;
-  std::map<std::string, int64_t> lost_by_group;
   double baseline_rss_bytes = -1;  // before the probe, with the topics open
   double request_budget_bytes = -1, fetch_budget_bytes = -1;
   int storm_answered = 0, storm_refused = 0;

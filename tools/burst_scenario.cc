@@ -8,6 +8,8 @@
 #define TOML_HEADER_ONLY 1  // the packaged library is built with exceptions
 #include <toml++/toml.h>
 
+#include "engine/topic_config.h"
+
 namespace millstream::tools {
 
 namespace {
@@ -136,8 +138,7 @@ Status Read(const toml::table& root, BurstScenario& s) {
     r.Get("surge", st.surge);
     r.Get("producers", st.producers);
     r.Check(!st.source.empty() && !st.topic.empty(), "source and topic are required");
-    r.Check(st.priority_class == "critical" || st.priority_class == "standard" || st.priority_class == "bulk",
-            "class must be critical, standard or bulk");
+    r.Check(engine::ParsePriorityClass(st.priority_class).ok(), "class must be critical, standard or bulk");
     r.Check(st.partitions >= 1 && st.partitions <= 1000, "partitions must be 1 to 1000");
     r.Check(st.min_bytes >= 100 && st.max_bytes >= st.min_bytes && st.max_bytes <= (1 << 20),
             "record_bytes must be [min, max] with 100 <= min <= max <= 1048576");

@@ -217,19 +217,18 @@ void RenderBackPressure(PromText& text, const kafka::RequestMetrics& r) {
 
 // The flush scheduler's turns by priority class (docs/operations.md, "Priority classes").
 void RenderFlushes(PromText& text, const engine::FlushStats& f) {
-  const char* classes[storage::kIoClasses] = {"critical", "standard", "bulk"};
-  text.Family("millstream_flushes_total", "counter", "Partition log flushes (writes, fdatasyncs) by priority class.");
-  for (size_t c = 0; c < storage::kIoClasses; ++c) {
-    text.Sample("millstream_flushes_total", {{"class", classes[c]}}, static_cast<double>(f.flushes[c]));
-  }
-  text.Family("millstream_flushes_waited_total", "counter", "Flushes that waited for their turn, by class.");
-  for (size_t c = 0; c < storage::kIoClasses; ++c) {
-    text.Sample("millstream_flushes_waited_total", {{"class", classes[c]}}, static_cast<double>(f.waited[c]));
-  }
-  text.Family("millstream_flush_wait_seconds_total", "counter", "Time flushes waited for their turn, by class.");
-  for (size_t c = 0; c < storage::kIoClasses; ++c) {
-    text.Sample("millstream_flush_wait_seconds_total", {{"class", classes[c]}}, static_cast<double>(f.wait_ns[c]) / 1e9);
-  }
+  auto per_class = [&](const char* name, const char* help, auto value) {
+    text.Family(name, "counter", help);
+    for (size_t c = 0; c < storage::kIoClasses; ++c) {
+      text.Sample(name, {{"class", engine::PriorityClassName(static_cast<storage::IoClass>(c))}}, value(c));
+    }
+  };
+  per_class("millstream_flushes_total", "Partition log flushes (writes, fdatasyncs) by priority class.",
+            [&](size_t c) { return static_cast<double>(f.flushes[c]); });
+  per_class("millstream_flushes_waited_total", "Flushes that waited for their turn, by class.",
+            [&](size_t c) { return static_cast<double>(f.waited[c]); });
+  per_class("millstream_flush_wait_seconds_total", "Time flushes waited for their turn, by class.",
+            [&](size_t c) { return static_cast<double>(f.wait_ns[c]) / 1e9; });
 }
 
 void RenderKafka(PromText& text, const MetricsSnapshot& s) {

@@ -53,11 +53,7 @@ std::optional<MetricsSnapshot> Collect(ApiContext& context) {
     for (engine::PartitionStats& p : part->partitions) snapshot.partitions.push_back(std::move(p));
     snapshot.requests.Merge(part->requests);
     snapshot.idempotency_keys += part->idempotency_keys;
-    for (size_t c = 0; c < storage::kIoClasses; ++c) {
-      snapshot.flush.flushes[c] += part->flush.flushes[c];
-      snapshot.flush.waited[c] += part->flush.waited[c];
-      snapshot.flush.wait_ns[c] += part->flush.wait_ns[c];
-    }
+    snapshot.flush.Merge(part->flush);
   }
   std::sort(snapshot.partitions.begin(), snapshot.partitions.end(),
             [](const auto& a, const auto& b) { return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition); });

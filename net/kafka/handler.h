@@ -58,6 +58,16 @@ struct RequestContext {
   size_t answer_budgeted = 0;
 };
 
+// A quota throttled this request: its answer carries `throttle_ms` (the caller
+// sets it in the response), the connection is muted that long after answering,
+// and the shard counts it by direction.
+inline void MuteForThrottle(RequestContext& context, engine::QuotaDirection direction, int32_t throttle_ms) {
+  context.mute_ms = throttle_ms;
+  auto d = static_cast<size_t>(direction);
+  ++context.metrics.throttled_answers[d];
+  context.metrics.throttle_ms[d] += static_cast<uint64_t>(throttle_ms);
+}
+
 // A handler decodes its request from `body`, does the work, and returns the whole
 // encoded response frame, or nullopt when the protocol sends none (acks=0).
 // An error Status means the request could not be decoded or answered: the

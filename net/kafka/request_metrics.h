@@ -33,7 +33,7 @@ struct RequestMetrics {
   uint64_t reads_paused_for_quota = 0;
   // Fetches answered empty because the fetch budget had no room until max_wait_ms.
   uint64_t fetches_out_of_memory = 0;
-  // Throttled answers and their throttle time, by quota direction (produce, fetch).
+  // Throttled answers and their throttle time, by engine::QuotaDirection (produce, fetch).
   std::array<uint64_t, 2> throttled_answers{};
   std::array<uint64_t, 2> throttle_ms{};
   // The shard's budgets, filled in by the server when collected (gauges).

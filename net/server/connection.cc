@@ -44,9 +44,12 @@ Connection::Connection(int fd, std::string peer, engine::Broker& broker, engine:
       quotas_(quotas) {}
 
 Connection::~Connection() {
-  // Answers never sent give back what they held.
-  for (const std::shared_ptr<Slot>& slot : slots_) fetch_budget_.Give(slot->fetch_budgeted);
+  GiveBackUnsentAnswers();
   close(fd_);
+}
+
+void Connection::GiveBackUnsentAnswers() {
+  for (const std::shared_ptr<Slot>& slot : slots_) fetch_budget_.Give(std::exchange(slot->fetch_budgeted, 0));
 }
 
 void Connection::StopReading() {
@@ -63,9 +66,7 @@ void Connection::Close(const std::string& why) {
   WakeIfPaused();
   // Answers that will never be sent give their fetch bytes back now, not when the
   // last handler ended: handlers of this very connection may be waiting for them.
-  for (const std::shared_ptr<Slot>& slot : slots_) {
-    fetch_budget_.Give(std::exchange(slot->fetch_budgeted, 0));
-  }
+  GiveBackUnsentAnswers();
 }
 
 void Connection::WakeIfPaused() {

@@ -85,6 +85,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // the end of a mute, or Close/StopReading).
   Task<void> WaitWhilePaused();
   void GiveBack(size_t bytes);
+  // The fetch bytes held by answers still queued (Close, destruction).
+  void GiveBackUnsentAnswers();
   void WakeIfPaused();
   // Ends the armed receive (reading is paused); bytes already received are kept.
   void CancelReceive();

@@ -113,12 +113,6 @@ engine::TopicBytes BytesByTopic(const FetchResponse& response) {
   return bytes;
 }
 
-void CountThrottle(RequestContext& context, int32_t throttle_ms) {
-  context.mute_ms = throttle_ms;
-  ++context.metrics.throttled_answers[1];
-  context.metrics.throttle_ms[1] += static_cast<uint64_t>(throttle_ms);
-}
-
 // Takes what one round of reading may hold from the shard's fetch budget: the
 // request's max_bytes, but no more than an eighth of the budget, so that a few
 // consumers asking for 50 MiB each cannot take it all; waits while it is spent,
@@ -153,7 +147,7 @@ Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
     if (owed > 0) {
       FetchResponse empty;
       empty.throttle_time_ms = owed;
-      CountThrottle(context, owed);
+      MuteForThrottle(context, engine::QuotaDirection::kFetch, owed);
       co_return Respond<FetchApi>(context, empty);
     }
   }
@@ -176,7 +170,7 @@ Task<HandlerResult> HandleFetch(RequestContext& context, ConstBytes body) {
           context.quotas.Record(engine::QuotaDirection::kFetch, client_id, BytesByTopic(gathered.response));
       if (throttle_ms > 0) {
         gathered.response.throttle_time_ms = throttle_ms;
-        CountThrottle(context, throttle_ms);
+        MuteForThrottle(context, engine::QuotaDirection::kFetch, throttle_ms);
       }
       HandlerResult answer = Respond<FetchApi>(context, gathered.response);
       // The answer holds its size of the grant until the connection sent it (a

@@ -88,9 +88,7 @@ void ChargeQuotas(RequestContext& context, const ProduceRequest& request, Produc
                                               context.header.client_id.value_or(""), bytes);
   if (throttle_ms == 0) return;
   response.throttle_time_ms = throttle_ms;
-  context.mute_ms = throttle_ms;
-  ++context.metrics.throttled_answers[0];
-  context.metrics.throttle_ms[0] += static_cast<uint64_t>(throttle_ms);
+  MuteForThrottle(context, engine::QuotaDirection::kProduce, throttle_ms);
 }
 
 }  // namespace
